@@ -1,0 +1,76 @@
+"""A seeded, bounded, mergeable sample of rows (bottom-k by a hash of each row's content).
+
+Each row's key is a stable hash of its values mixed with the seed, and the sample keeps the
+``capacity`` rows with the smallest keys. The sample of a union is the bottom-k of the
+union, whatever the order of merging, so merge is exactly associative and commutative, and
+the same data with the same seed always gives the same sample.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.profile._hash import splitmix64
+
+CAPACITY = 10_000
+KEY = "__steward_key"
+
+
+@dataclass
+class Reservoir:
+    table: pa.Table  # sampled rows plus the KEY column, sorted by key
+    capacity: int = CAPACITY
+
+    @classmethod
+    def build(cls, table: pa.Table, row_hashes: np.ndarray, seed: int, capacity: int) -> Reservoir:
+        keys = splitmix64(row_hashes ^ splitmix64(np.array([seed], dtype=np.uint64)))
+        take = _smallest(keys, capacity)
+        sample = table.take(pa.array(take)).append_column(KEY, pa.array(keys[take]))
+        return cls(sample, capacity)
+
+    @property
+    def rows(self) -> pa.Table:
+        """The sampled rows, without the key column."""
+        return self.table.drop_columns([KEY])
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def merge(self, other: Reservoir) -> Reservoir:
+        capacity = max(self.capacity, other.capacity)
+        combined = pa.concat_tables([self.table, other.table], promote_options="permissive")
+        keys = combined.column(KEY).to_numpy()
+        take = _smallest(keys, capacity)
+        return Reservoir(combined.take(pa.array(take)), capacity)
+
+    def to_bytes(self) -> bytes:
+        sink = io.BytesIO()
+        with pa.ipc.new_stream(sink, self.table.schema) as writer:
+            writer.write_table(self.table)
+        return sink.getvalue()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, capacity: int) -> Reservoir:
+        with pa.ipc.open_stream(raw) as reader:
+            return cls(reader.read_all(), capacity)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.table.column(name)
+
+    def numeric(self, name: str) -> np.ndarray:
+        """Finite float values of a column in the sample."""
+        column = pc.cast(self.table.column(name), pa.float64()).drop_null().to_numpy()
+        return column[np.isfinite(column)]
+
+
+def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k smallest keys, ordered by key (ties cannot reorder equal rows)."""
+    if len(keys) > k:
+        part = np.argpartition(keys, k - 1)[:k]
+        return part[np.argsort(keys[part], kind="stable")]
+    return np.argsort(keys, kind="stable")
