@@ -113,6 +113,7 @@ class Profile:
     reservoir: Reservoir
     duplicate_rows: int = 0
     config: ProfileConfig = field(default_factory=ProfileConfig)
+    unparsed: dict[str, int] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> ColumnProfile:
         return self.columns[name]
@@ -128,12 +129,14 @@ class Profile:
         return Profile(
             self.schema, self.rows + other.rows, columns, self.reservoir.merge(other.reservoir),
             self.duplicate_rows + other.duplicate_rows, self.config,
+            {k: self.unparsed.get(k, 0) + other.unparsed.get(k, 0)
+             for k in {*self.unparsed, *other.unparsed}},
         )
 
     def to_bytes(self) -> bytes:
         header = {
             "schema": self.schema.to_dict(), "rows": self.rows,
-            "duplicate_rows": self.duplicate_rows,
+            "duplicate_rows": self.duplicate_rows, "unparsed": self.unparsed,
             "config": self.config.__dict__,
             "columns": {name: col.to_dict() for name, col in self.columns.items()},
             "reservoir": encode_bytes(self.reservoir.to_bytes()),
@@ -153,7 +156,7 @@ class Profile:
             Schema.from_dict(header["schema"]), header["rows"],
             {n: _DECODERS[c["kind"]](c) for n, c in header["columns"].items()},
             Reservoir.from_bytes(decode_bytes(header["reservoir"]), config.reservoir),
-            header["duplicate_rows"], config,
+            header["duplicate_rows"], config, header.get("unparsed", {}),
         )
 
 
@@ -189,7 +192,9 @@ def profile(
     missing = [c.name for c in schema if c.role is not Role.IGNORED and c.name not in table.column_names]
     if missing:
         raise SchemaError(f"the data lacks column(s) {missing} named in the schema")
-    table = align(table.select([c.name for c in schema if c.name in table.column_names]), schema)
+    table = table.select([c.name for c in schema if c.name in table.column_names])
+    nulls_before = {name: table.column(name).null_count for name in table.column_names}
+    table = align(table, schema)
     profiled = [c for c in schema if c.role is not Role.IGNORED]
 
     def one(column):
@@ -207,7 +212,13 @@ def profile(
     duplicates = count_duplicates(combine([hashes[n] for n in content], table.num_rows)) \
         if content else 0
     sample = Reservoir.build(table.select(list(hashes)), row_hashes, config.seed, config.reservoir)
-    return Profile(schema, table.num_rows, columns, sample, duplicates, config)
+    unparsed = {name: _nulls(columns[name]) - nulls_before[name] for name in columns}
+    unparsed = {name: count for name, count in unparsed.items() if count > 0}
+    return Profile(schema, table.num_rows, columns, sample, duplicates, config, unparsed)
+
+
+def _nulls(column: ColumnProfile) -> int:
+    return column.nulls
 
 
 def _profile_column(column: pa.ChunkedArray, spec, ref: ColumnProfile | None,

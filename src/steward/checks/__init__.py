@@ -1,0 +1,1 @@
+"""Checks: pure functions from (reference profile, current profile) to findings."""
