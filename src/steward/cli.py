@@ -28,7 +28,7 @@ Column = Annotated[str | None, typer.Option(help="column name")]
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except StewardError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -44,6 +44,7 @@ def main() -> None:
             exc.show()
             sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _read_reference(path: str) -> Any:
