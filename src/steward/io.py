@@ -12,6 +12,7 @@ columns, lists of row dicts, and CSV / Parquet / JSON-lines paths all become a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from steward._exceptions import EmptyInput, InputError, UnreadableInput
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_INDEX = re.compile(r"^__index_level_\d+__$")
 
 
 def to_arrow(data: Any, *, require_rows: bool = False) -> pa.Table:
@@ -67,9 +69,13 @@ def _from_dataframe(data: Any) -> pa.Table:
     if isinstance(frame, nw.LazyFrame):
         frame = frame.collect()
     try:
-        return frame.to_arrow()
+        table = frame.to_arrow()
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return _from_mixed_frame(frame)
+    # pandas keeps an unnamed, non-default index as a column: it is not data
+    columns = {str(name) for name in frame.columns}
+    index = [n for n in table.column_names if n not in columns and _INDEX.match(n)]
+    return table.drop_columns(index) if index else table
 
 
 def _from_mixed_frame(frame: Any) -> pa.Table:
@@ -151,7 +157,11 @@ def _read_csv(path: Path, delimiter: str) -> pa.Table:
     import pyarrow.csv as pcsv
 
     try:
-        return pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=delimiter))
+        return pcsv.read_csv(
+            path, parse_options=pcsv.ParseOptions(delimiter=delimiter),
+            # an empty (or "NA", "null"…) field is missing in string columns too, as in pandas
+            convert_options=pcsv.ConvertOptions(strings_can_be_null=True),
+        )
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         if "Empty CSV file" in str(exc):
             raise EmptyInput(f"the file {path} is empty") from exc

@@ -314,11 +314,22 @@ def load_overrides(path: str | Path) -> dict[str, dict[str, Any]]:
 
     A file with a top-level ``columns`` list is read as overrides for those columns too.
     """
-    data = yaml.safe_load(_read_text(path)) or {}
+    text = _read_text(path)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"schema file {path} is not valid YAML: {exc}") from exc
     if isinstance(data, Mapping) and isinstance(data.get("columns"), list):
-        return {c["name"]: {k: v for k, v in c.items() if k != "name"} for c in data["columns"]}
+        if not all(isinstance(c, Mapping) and "name" in c for c in data["columns"]):
+            raise SchemaError(f"schema file {path}: every entry of 'columns' needs a 'name'")
+        return {str(c["name"]): {k: v for k, v in c.items() if k != "name"}
+                for c in data["columns"]}
     if not isinstance(data, Mapping):
         raise SchemaError(f"schema file {path} must hold a mapping of column overrides")
+    bad = [str(k) for k, v in data.items() if not isinstance(v, Mapping)]
+    if bad:
+        raise SchemaError(f"schema file {path}: the overrides of {bad} must be mappings such "
+                          "as {kind: categorical}")
     return {str(k): dict(v) for k, v in data.items()}
 
 

@@ -69,10 +69,14 @@ def hash_column(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         out = np.full(len(column), _NULL_HASH, dtype=np.uint64)
         out[valid] = dictionary_hash[indices[valid].astype(np.int64)]
         return out
+    if pa.types.is_date32(typ):  # Arrow casts date32 to int32 only
+        column = pc.cast(column, pa.int32())
+        typ = column.type
     if pa.types.is_boolean(typ) or pa.types.is_integer(typ) or pa.types.is_temporal(typ):
         numbers = pc.cast(column, pa.int64()) if not pa.types.is_integer(typ) else column
-        values = numbers.to_numpy(zero_copy_only=False)
-        hashed = splitmix64(np.nan_to_num(values).astype(np.int64).view(np.uint64))
+        # fill nulls first: with nulls, to_numpy gives float64 and large integers collide
+        values = pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False)
+        hashed = splitmix64(values.astype(np.int64).view(np.uint64))
     elif pa.types.is_floating(typ) or pa.types.is_decimal(typ):
         values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
         hashed = hash_float(np.asarray(values, dtype=np.float64))

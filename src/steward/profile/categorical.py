@@ -120,8 +120,8 @@ def category_strings(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa
     if pa.types.is_boolean(typ):
         return pc.if_else(column, "true", "false")
     if pa.types.is_floating(typ):
-        as_int = pc.cast(column, pa.int64(), safe=False)
-        whole = pc.equal(pc.cast(as_int, typ), column)
+        as_int = pc.cast(column, pa.int64(), safe=False)  # NaN, inf: garbage, never equal
+        whole = pc.equal(pc.cast(as_int, typ, safe=False), column)
         return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
     if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         return column

@@ -196,6 +196,10 @@ def profile(
     nulls_before = {name: table.column(name).null_count for name in table.column_names}
     table = align(table, schema)
     profiled = [c for c in schema if c.role is not Role.IGNORED]
+    nested = [c.name for c in profiled if pa.types.is_nested(table.column(c.name).type)]
+    if nested:
+        raise SchemaError(f"column(s) {nested} hold nested values (lists, structs or maps); "
+                          "flatten them or give them the role 'ignored'")
 
     def one(column):
         ref = reference.columns.get(column.name) if reference is not None else None

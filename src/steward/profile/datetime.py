@@ -25,7 +25,7 @@ class DatetimeProfile:
         micros = to_micros(column)
         valid = micros.drop_null()
         if len(valid) == 0:
-            return cls(len(column), column.null_count)
+            return cls(len(column), micros.null_count)
         bounds = pc.min_max(valid).as_py()
         return cls(len(column), micros.null_count, bounds["min"], bounds["max"])
 
@@ -61,8 +61,13 @@ def to_micros(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.int64())
 
 
+_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+
+
 def _parse_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """ISO timestamps; if one value fails, each value is tried against a few common formats."""
     try:
         return pc.cast(column, pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pc.strptime(column, format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True)
+        parsed = [pc.strptime(column, format=f, unit="us", error_is_null=True) for f in _FORMATS]
+        return pc.coalesce(*parsed)

@@ -156,13 +156,11 @@ def reference_edges(finite: np.ndarray, bins: int) -> np.ndarray:
         distinct = np.unique(finite)
         if len(distinct) <= bins:
             return _distinct_edges(distinct)
-    grid = np.linspace(0.0, 1.0, bins + 1)
-    sketch = kll_doubles_sketch(max(KLL_K, 4 * bins))
-    sketch.update(finite)
-    edges = np.unique(np.asarray(sketch.get_quantiles(list(grid)), dtype=float))
-    edges[0] = float(finite.min())
-    edges = np.unique(np.append(edges, np.nextafter(float(finite.max()), np.inf)))
-    return edges
+    # exact quantiles, not a sketch: KLL compacts at random, and the same reference must
+    # always give the same edges (profiles only merge and compare on identical edges)
+    edges = np.quantile(finite, np.linspace(0.0, 1.0, bins + 1), method="inverted_cdf")
+    edges[-1] = np.nextafter(edges[-1], np.inf)  # the maximum falls in the last inner bin
+    return np.unique(edges)
 
 
 def _distinct_edges(distinct: np.ndarray) -> np.ndarray:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from steward.profile._hash import splitmix64
 
@@ -63,9 +62,11 @@ class Reservoir:
         return self.table.column(name)
 
     def numeric(self, name: str) -> np.ndarray:
-        """Finite float values of a column in the sample."""
-        column = pc.cast(self.table.column(name), pa.float64()).drop_null().to_numpy()
-        return column[np.isfinite(column)]
+        """Finite float values of a column in the sample; strings that fail to parse drop out."""
+        from steward.profile.dataset import numeric_values  # dataset imports this module
+
+        values, _ = numeric_values(self.table.column(name), name)
+        return values[np.isfinite(values)]
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:

@@ -59,7 +59,8 @@ class Report:
         tested_features = [c for c in tested if c in features]
         share = (sum(c in features for c in drifted) / len(tested_features)
                  if tested_features else 0.0)
-        quality = [f for f in self.findings if f.family == "quality" and f.failed]
+        quality = {(f.check, f.column) for f in self.findings
+                   if f.family == "quality" and f.failed}
         worst = max((f.verdict for f in self.findings), key=lambda v: v.severity,
                     default=Verdict.OK)
         if worst is Verdict.UNRELIABLE:

@@ -15,8 +15,10 @@ def ks_statistic(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:
 
 def ks_p_value(statistic: float, n: float, m: float) -> float:
     """Asymptotic two-sided p-value, as ``scipy.stats.ks_2samp(method="asymp")``."""
-    effective = n * m / (n + m)
-    return float(np.clip(stats.kstwo.sf(statistic, np.round(effective)), 0.0, 1.0))
+    effective = np.round(n * m / (n + m))
+    if effective < 1:  # one value per side: SciPy says NaN; D is 0 or 1 by construction
+        return 1.0
+    return float(np.clip(stats.kstwo.sf(statistic, effective), 0.0, 1.0))
 
 
 def run(pair: Pair) -> TestResult:

@@ -1,0 +1,173 @@
+"""Print a report dict (docs/report-schema.md) as a short Rich summary in the terminal.
+
+Values from the report are wrapped in ``rich.text.Text`` (so ``[bold]`` in a column name is not
+markup) and control characters are shown as ``\\xNN`` (so a name cannot move the cursor or
+recolour the terminal).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from steward.report.html import (
+    DriftRow,
+    QualityRow,
+    drift_rows,
+    format_number,
+    format_share,
+    quality_rows,
+)
+
+VERDICT_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "unreliable": "magenta"}
+MAX_ROWS = 30
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def render_terminal(report: dict[str, Any], console: Console | None = None) -> None:
+    """Print the verdict, drifting columns, quality problems and window status.
+
+    >>> from rich.console import Console
+    >>> console = Console(width=100, color_system=None)
+    >>> render_terminal({"summary": {"verdict": "ok"}, "findings": []}, console)
+    OK · 0 of – columns drifted (–) · dataset drift: no · rows – reference / – current
+    No column drifts.
+    """
+    console = console or Console()
+    for part in _parts(report):
+        console.print(part)
+
+
+def _parts(report: dict[str, Any]) -> list[RenderableType]:
+    parts: list[RenderableType] = [verdict_line(report), _drift_part(report)]
+    problems = [row for row in quality_rows(report) if row.problem]
+    if problems:
+        parts.append(quality_table(problems, report))
+    if report.get("windows"):
+        parts.append(windows_line(report))
+    return parts
+
+
+def verdict_line(report: dict[str, Any]) -> Text:
+    summary = report.get("summary", {})
+    verdict = str(summary.get("verdict", ""))
+    drifted = len(summary.get("drifted_columns", []))
+    checked = format_number(summary.get("columns_checked"))
+    rows = (format_number(report.get(side, {}).get("rows")) for side in ("reference", "current"))
+    return Text.assemble(
+        plain(verdict.upper(), VERDICT_STYLE.get(verdict)),
+        f" · {drifted} of {checked} columns drifted ({format_share(summary.get('drift_share'))})",
+        f" · dataset drift: {'yes' if summary.get('dataset_drift') else 'no'}",
+        " · rows {} reference / {} current".format(*rows),
+    )
+
+
+def drift_table(rows: list[DriftRow], windows: int) -> Table:
+    table = _table("Drifting columns")
+    for header in (
+        "column",
+        "kind",
+        "test",
+        "statistic",
+        "p / q",
+        "effect / min",
+        "verdict",
+        "status",
+    ):
+        table.add_column(header, justify="right" if header in _NUMERIC else "left")
+    for row in rows[:MAX_ROWS]:
+        table.add_row(*_drift_cells(row, windows))
+    return table
+
+
+def quality_table(problems: list[QualityRow], report: dict[str, Any]) -> Table:
+    """Problems with, when windowed, the number of windows where each showed."""
+    windows = len(report.get("windows", []))
+    headers = ["check", "column", "value", "bound", "verdict", "windows", "message"]
+    table = _table("Quality problems")
+    for header in headers if windows else [h for h in headers if h != "windows"]:
+        table.add_column(header, justify="right" if header in _NUMERIC else "left")
+    for row in problems[:MAX_ROWS]:
+        failed = f"{len(row.windows_failed)}/{windows}" if windows else None
+        table.add_row(*_quality_cells(row.finding, failed))
+    return table
+
+
+def windows_line(report: dict[str, Any]) -> Text:
+    summary = report.get("summary", {})
+    last = report["windows"][-1]
+    return Text.assemble(
+        f"{len(report['windows'])} windows (last ",
+        plain(last.get("label", last.get("index"))),
+        ") · sustained: ",
+        _names(summary.get("sustained", []), "bold red"),
+        " · transient: ",
+        _names(summary.get("transient", []), "yellow"),
+    )
+
+
+def plain(value: Any, style: str | None = None) -> Text:
+    """Report data as literal text: no markup, control characters made visible."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return Text(text, style=style or "")
+
+
+_NUMERIC = {"statistic", "p / q", "effect / min", "value", "bound"}
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+
+
+def _drift_part(report: dict[str, Any]) -> RenderableType:
+    rows = [row for row in drift_rows(report) if row.drifting]
+    if not rows:
+        return Text("No column drifts.", style="green")
+    table = drift_table(rows, len(report.get("windows", [])))
+    if len(rows) <= MAX_ROWS:
+        return table
+    return Group(table, Text(f"… and {len(rows) - MAX_ROWS} more drifting columns"))
+
+
+def _drift_cells(row: DriftRow, windows: int) -> list[Text]:
+    status = row.drift if not windows else f"{row.drift} {row.windows_failed}/{windows}"
+    return [
+        plain(row.column, "bold"),
+        plain(row.kind),
+        plain(_short(row.check)),
+        plain(format_number(row.statistic)),
+        plain(f"{format_number(row.p_value)} / {format_number(row.q_value)}"),
+        plain(f"{format_number(row.effect_size)} / {format_number(row.threshold)}"),
+        plain(row.verdict, VERDICT_STYLE.get(row.verdict)),
+        plain(status, "red" if row.drift == "sustained" else None),
+    ]
+
+
+def _quality_cells(finding: dict[str, Any], windows: str | None) -> list[Text]:
+    verdict = str(finding.get("verdict", ""))
+    column = finding.get("column")
+    cells = [
+        plain(_short(finding.get("check", ""))),
+        plain("–" if column is None else column, "bold"),
+        plain(format_number(finding.get("statistic"))),
+        plain(format_number(finding.get("threshold"))),
+        plain(verdict, VERDICT_STYLE.get(verdict)),
+        plain(finding.get("message", "")),
+    ]
+    return cells if windows is None else [*cells[:5], plain(windows), cells[5]]
+
+
+def _short(check: str) -> str:
+    """``drift.ks`` → ``ks``: the table's title already names the family."""
+    return check.split(".", 1)[-1]
+
+
+def _names(names: list[Any], style: str) -> Text:
+    if not names:
+        return Text("none")
+    return Text(", ").join(plain(name, style) for name in names)
