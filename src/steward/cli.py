@@ -81,7 +81,7 @@ def report(
     prediction: Column = None,
     score: Column = None,
     timestamp: Column = None,
-    id: Annotated[str | None, typer.Option("--id", help="id column")] = None,  # noqa: A002
+    id: Annotated[str | None, typer.Option("--id", help="id column")] = None,
     segment: Annotated[list[str] | None, typer.Option(help="segment column(s)")] = None,
     window: Annotated[str | None, typer.Option(help="rows per window, or a period: 1h, 1D, 1W")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the JSON report here")] = None,
@@ -147,7 +147,7 @@ def profile_command(
     prediction: Column = None,
     score: Column = None,
     timestamp: Column = None,
-    id: Annotated[str | None, typer.Option("--id", help="id column")] = None,  # noqa: A002
+    id: Annotated[str | None, typer.Option("--id", help="id column")] = None,
 ) -> None:
     """Profile DATA once and save it, to use as a stored reference with `report`."""
     from steward.io import to_arrow
@@ -169,7 +169,7 @@ def schema_command(
     prediction: Column = None,
     score: Column = None,
     timestamp: Column = None,
-    id: Annotated[str | None, typer.Option("--id", help="id column")] = None,  # noqa: A002
+    id: Annotated[str | None, typer.Option("--id", help="id column")] = None,
 ) -> None:
     """Print the inferred schema as YAML (edit it and pass it back with --schema)."""
     from steward.schema import infer_schema

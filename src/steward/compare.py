@@ -39,7 +39,7 @@ def compare(
     prediction: str | None = None,
     score: str | list[str] | None = None,
     timestamp: str | None = None,
-    id: str | None = None,  # noqa: A002 - the role is called id everywhere
+    id: str | None = None,
     segment: str | list[str] | None = None,
     window: int | str | None = None,
     progress: Progress | None = None,

@@ -24,6 +24,7 @@ class Finding:
     """One check's result for one column (or the whole dataset) in one window.
 
     ``check`` is a stable ``family.name`` such as ``drift.ks`` or ``quality.missing_rate``.
+    ``lower``/``upper`` bound ``statistic`` where it is an estimate with a band (metrics).
     """
 
     check: str
@@ -36,6 +37,8 @@ class Finding:
     window: int | None = None
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    lower: float | None = None
+    upper: float | None = None
 
     @property
     def family(self) -> str:
@@ -51,7 +54,7 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["verdict"] = self.verdict.value
-        for key in ("statistic", "threshold", "p_value", "effect_size"):
+        for key in ("statistic", "threshold", "p_value", "effect_size", "lower", "upper"):
             data[key] = clean_number(data[key])
         data["details"] = clean(data["details"])
         return data

@@ -159,7 +159,7 @@ def infer_schema(
     prediction: str | None = None,
     score: str | list[str] | None = None,
     timestamp: str | None = None,
-    id: str | None = None,  # noqa: A002 - the role is called id everywhere
+    id: str | None = None,
     segment: str | list[str] | None = None,
     client: str | None = None,
     ignore: list[str] | None = None,

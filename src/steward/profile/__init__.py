@@ -1,8 +1,6 @@
 """Mergeable profiles: the summaries every check compares."""
 
 from steward.profile.categorical import CategoricalProfile
-from steward.profile.datetime import DatetimeProfile
-from steward.profile.numeric import NumericProfile
 from steward.profile.dataset import (
     ColumnProfile,
     KeyProfile,
@@ -11,6 +9,8 @@ from steward.profile.dataset import (
     numeric_values,
     profile,
 )
+from steward.profile.datetime import DatetimeProfile
+from steward.profile.numeric import NumericProfile
 from steward.profile.reservoir import Reservoir
 from steward.profile.text import TextProfile
 

@@ -24,7 +24,7 @@ class HyperLogLog:
 
     @property
     def precision(self) -> int:
-        return int(len(self.registers)).bit_length() - 1
+        return len(self.registers).bit_length() - 1
 
     def update(self, hashes: np.ndarray) -> HyperLogLog:
         if len(hashes) == 0:

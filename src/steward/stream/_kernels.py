@@ -54,8 +54,9 @@ def decay(a: float) -> Decay:
     block = _TABLE if a == 1.0 else max(1, min(_TABLE, int(600.0 / -math.log(a))))
     coarse = [1.0]  # a ** (TABLE * m); the last entry (0.0, or 1.0 when a == 1) repeats
     step = float(pw[_TABLE])
-    while 0.0 < coarse[-1] and step < 1.0:
-        coarse.append(coarse[-1] * step)
+    while coarse[-1] > 0.0 and step < 1.0:
+        nxt = coarse[-1] * step
+        coarse.append(nxt if nxt > 1e-300 else 0.0)
     coarse_arr = np.asarray(coarse)
     for array in (pw, ipw, coarse_arr):
         array.setflags(write=False)

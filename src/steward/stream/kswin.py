@@ -80,7 +80,7 @@ class KSWIN(Detector):
     ) -> None:
         require(0 < alpha < 1, f"kswin: alpha must be in (0, 1), got {alpha}")
         require(
-            1 <= stat_size and 2 * stat_size <= window_size,
+            stat_size >= 1 and 2 * stat_size <= window_size,
             f"kswin: need 1 <= stat_size <= window_size / 2, got {stat_size} and {window_size}",
         )
         self.alpha = alpha

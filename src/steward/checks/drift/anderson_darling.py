@@ -7,7 +7,8 @@ import warnings
 from scipy import stats
 
 from steward._exceptions import CheckError
-from steward.checks.drift._base import NUMERIC_KINDS, DriftTest, Pair, TestResult, register
+from steward.checks.drift._base import DriftTest, Pair, TestResult, register
+from steward.schema import Kind
 
 
 def run(pair: Pair) -> TestResult:
@@ -23,7 +24,7 @@ def run(pair: Pair) -> TestResult:
 
 
 register(DriftTest(
-    "anderson_darling", NUMERIC_KINDS, 0.05, "sample", run, threshold_on="p_value",
+    "anderson_darling", frozenset({Kind.NUMERIC}), 0.05, "sample", run, threshold_on="p_value",
     is_distance=False,
     description="Anderson–Darling k-sample test on the profiles' row samples.",
 ))

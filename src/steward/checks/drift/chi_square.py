@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from steward.checks.drift._base import ALL_KINDS, DriftTest, Pair, TestResult, register
-from steward.checks.drift._base import require_data
+from steward.checks.drift._base import (
+    ALL_KINDS,
+    DriftTest,
+    Pair,
+    TestResult,
+    register,
+    require_data,
+)
 
 
 def chi_square(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float, int]:

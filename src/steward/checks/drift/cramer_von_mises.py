@@ -14,7 +14,8 @@ from scipy import stats
 from scipy.special import gammaln, kv
 
 from steward._exceptions import CheckError
-from steward.checks.drift._base import NUMERIC_KINDS, DriftTest, Pair, TestResult, register
+from steward.checks.drift._base import DriftTest, Pair, TestResult, register
+from steward.schema import Kind
 
 
 def run(pair: Pair) -> TestResult:
@@ -63,7 +64,7 @@ def _limiting_cdf(x: float) -> float:
 
 
 register(DriftTest(
-    "cramer_von_mises", NUMERIC_KINDS, 0.05, "sample", run, threshold_on="p_value",
+    "cramer_von_mises", frozenset({Kind.NUMERIC}), 0.05, "sample", run, threshold_on="p_value",
     is_distance=False,
     description="Cramér–von Mises two-sample test on the profiles' row samples.",
 ))

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from steward.checks.drift._base import NUMERIC_KINDS, DriftTest, Pair, TestResult, register
-from steward.checks.drift._base import require_data
+from steward.checks.drift._base import (
+    NUMERIC_KINDS,
+    DriftTest,
+    Pair,
+    TestResult,
+    register,
+    require_data,
+)
 from steward.checks.drift._binned import step_cdf_distance
 
 

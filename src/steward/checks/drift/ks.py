@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from steward.checks.drift._base import NUMERIC_KINDS, DriftTest, Pair, TestResult, register
-from steward.checks.drift._base import proportions, require_data
+from steward.checks.drift._base import (
+    NUMERIC_KINDS,
+    DriftTest,
+    Pair,
+    TestResult,
+    proportions,
+    register,
+    require_data,
+)
 
 
 def ks_statistic(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:

@@ -6,8 +6,14 @@ import numpy as np
 from scipy import stats
 
 from steward._exceptions import CheckError
-from steward.checks.drift._base import DISCRETE_KINDS, DriftTest, Pair, TestResult, register
-from steward.checks.drift._base import require_data
+from steward.checks.drift._base import (
+    DISCRETE_KINDS,
+    DriftTest,
+    Pair,
+    TestResult,
+    register,
+    require_data,
+)
 
 
 def two_proportion_z(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float]:
