@@ -12,18 +12,33 @@ import pytest
 
 
 def steward(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "steward", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "steward", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     rng = np.random.default_rng(0)
-    ref = pa.table({"x": rng.normal(size=5000), "c": rng.choice(["a", "b"], 5000),
-                    "y": rng.integers(0, 2, 5000)})
-    cur = pa.table({"x": rng.normal(1, size=2000), "c": rng.choice(["a", "b"], 2000),
-                    "y": rng.integers(0, 2, 2000)})
+    ref = pa.table(
+        {
+            "x": rng.normal(size=5000),
+            "c": rng.choice(["a", "b"], 5000),
+            "y": rng.integers(0, 2, 5000),
+        }
+    )
+    cur = pa.table(
+        {
+            "x": rng.normal(1, size=2000),
+            "c": rng.choice(["a", "b"], 2000),
+            "y": rng.integers(0, 2, 2000),
+        }
+    )
     pq.write_table(ref, folder / "ref.parquet")
     pcsv.write_csv(cur, folder / "cur.csv")
     (folder / "empty.csv").write_text("x,c,y\n")
@@ -32,8 +47,17 @@ def files(tmp_path_factory):
 
 
 def test_report_writes_json_and_html(files):
-    result = steward("report", files / "ref.parquet", files / "cur.csv", "--target", "y",
-                     "--json", files / "r.json", "--html", files / "r.html")
+    result = steward(
+        "report",
+        files / "ref.parquet",
+        files / "cur.csv",
+        "--target",
+        "y",
+        "--json",
+        files / "r.json",
+        "--html",
+        files / "r.html",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads((files / "r.json").read_text())
     assert data["summary"]["drifted_columns"] == ["x"]
@@ -49,8 +73,9 @@ def test_fail_on_drift_sets_exit_code(files):
 def test_stored_profile_as_reference(files):
     made = steward("profile", files / "ref.parquet", "--out", files / "ref.stwp")
     assert made.returncode == 0, made.stderr
-    result = steward("report", files / "ref.stwp", files / "cur.csv", "--json", files / "p.json",
-                     "-q")
+    result = steward(
+        "report", files / "ref.stwp", files / "cur.csv", "--json", files / "p.json", "-q"
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads((files / "p.json").read_text())["summary"]["drifted_columns"] == ["x"]
 
@@ -78,8 +103,16 @@ def test_schema_round_trip(files):
     assert result.returncode == 0
     assert "role: target" in result.stdout
     (files / "schema.yaml").write_text("c: {role: ignored}\n")
-    report = steward("report", files / "ref.parquet", files / "cur.csv", "--schema",
-                     files / "schema.yaml", "--json", files / "s.json", "-q")
+    report = steward(
+        "report",
+        files / "ref.parquet",
+        files / "cur.csv",
+        "--schema",
+        files / "schema.yaml",
+        "--json",
+        files / "s.json",
+        "-q",
+    )
     assert report.returncode == 0, report.stderr
     findings = json.loads((files / "s.json").read_text())["findings"]
     assert not [f for f in findings if f["column"] == "c" and f["check"].startswith("drift.")]

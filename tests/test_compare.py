@@ -14,13 +14,15 @@ from steward import Verdict
 
 
 def _frame(rng, rows, income_shift=0.0, region_p=(0.5, 0.3, 0.2), start=datetime(2026, 1, 5)):
-    return pd.DataFrame({
-        "ts": [start + timedelta(minutes=10 * i) for i in range(rows)],
-        "age": rng.integers(18, 90, rows),
-        "income": rng.lognormal(10 + income_shift, 0.4, rows),
-        "region": rng.choice(["n", "s", "e"], rows, p=list(region_p)),
-        "member": rng.random(rows) < 0.3,
-    })
+    return pd.DataFrame(
+        {
+            "ts": [start + timedelta(minutes=10 * i) for i in range(rows)],
+            "age": rng.integers(18, 90, rows),
+            "income": rng.lognormal(10 + income_shift, 0.4, rows),
+            "region": rng.choice(["n", "s", "e"], rows, p=list(region_p)),
+            "member": rng.random(rows) < 0.3,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,8 @@ def test_pandas_polars_and_arrow_give_the_same_findings(reference):
     for convert in (pl.from_pandas, pa.Table.from_pandas):
         got = steward.compare(convert(reference), convert(current)).to_dict()["findings"]
         assert [(f["check"], f["column"], f["verdict"]) for f in got] == [
-            (f["check"], f["column"], f["verdict"]) for f in expected]
+            (f["check"], f["column"], f["verdict"]) for f in expected
+        ]
 
 
 def test_stored_reference_profile_gives_the_same_report(reference, tmp_path):
@@ -73,8 +76,11 @@ def test_windows_classify_sustained_and_transient(reference):
     assert "income" in summary["sustained"]
     assert "region" in summary["transient"]
     assert "income" in summary["drifted_columns"]
-    windowed = [f for f in report.findings if f.column == "income" and f.family == "drift"
-                and f.window is not None]
+    windowed = [
+        f
+        for f in report.findings
+        if f.column == "income" and f.family == "drift" and f.window is not None
+    ]
     assert [f.verdict is Verdict.FAIL for f in windowed] == [False] * 4 + [True] * 4
     assert report.windows[0].start == "2026-03-02T00:00:00"
 
@@ -106,7 +112,7 @@ def test_plan_forces_a_test_and_expectations(reference, tmp_path):
     )
     current = _frame(np.random.default_rng(7), 2_000)
     report = steward.compare(reference, current, plan=plan)
-    age = [f for f in report.drift_findings() if f.column == "age"][0]
+    age = next(f for f in report.drift_findings() if f.column == "age")
     assert age.check == "drift.psi" and age.verdict is Verdict.FAIL
     expectations = [f for f in report.findings if f.check == "quality.expectation"]
     assert len(expectations) == 2
@@ -129,6 +135,5 @@ def test_html_and_json_are_written(reference, tmp_path):
     report = steward.compare(reference, current)
     report.to_json(tmp_path / "r.json")
     report.to_html(tmp_path / "r.html")
-    assert json.loads((tmp_path / "r.json").read_text())["summary"]["drifted_columns"] == [
-        "income"]
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["drifted_columns"] == ["income"]
     assert "income" in (tmp_path / "r.html").read_text()

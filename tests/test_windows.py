@@ -28,7 +28,10 @@ def test_weekly_windows_start_on_monday():
     stamps = [start + timedelta(days=d) for d in range(14)]
     windows, _ = split(pa.table({"ts": stamps, "x": range(14)}), "1W", timestamp="ts")
     assert [w.start for w, _ in windows] == [
-        "2025-12-29T00:00:00", "2026-01-05T00:00:00", "2026-01-12T00:00:00"]
+        "2025-12-29T00:00:00",
+        "2026-01-05T00:00:00",
+        "2026-01-12T00:00:00",
+    ]
     assert [w.rows for w, _ in windows] == [4, 7, 3]
     assert windows[0][0].end == "2026-01-05T00:00:00"
 
@@ -74,4 +77,12 @@ def test_transient_and_sustained():
 def test_sustained_at_marks_each_window():
     flags = np.array([1, 1, 0, 1, 0, 0, 0, 1])
     assert sustained_at(flags, Persistence()).tolist() == [
-        False, False, False, True, False, False, False, False]
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]

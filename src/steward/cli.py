@@ -17,7 +17,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from steward._exceptions import InputError, StewardError
 
 app = typer.Typer(
-    name="steward", no_args_is_help=True, add_completion=False,
+    name="steward",
+    no_args_is_help=True,
+    add_completion=False,
     help="Keep machine-learning models healthy after they ship.",
 )
 err = Console(stderr=True)
@@ -76,16 +78,24 @@ def report(
     reference: Annotated[str, typer.Argument(help="reference data file, or a saved profile")],
     current: Annotated[str, typer.Argument(help="current data file")],
     schema: Annotated[Path | None, typer.Option(help="YAML schema or column overrides")] = None,
-    plan: Annotated[Path | None, typer.Option(help="YAML plan (drift policy, expectations)")] = None,
+    plan: Annotated[
+        Path | None, typer.Option(help="YAML plan (drift policy, expectations)")
+    ] = None,
     target: Column = None,
     prediction: Column = None,
     score: Column = None,
     timestamp: Column = None,
     id: Annotated[str | None, typer.Option("--id", help="id column")] = None,
     segment: Annotated[list[str] | None, typer.Option(help="segment column(s)")] = None,
-    window: Annotated[str | None, typer.Option(help="rows per window, or a period: 1h, 1D, 1W")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="write the JSON report here")] = None,
-    html_out: Annotated[Path | None, typer.Option("--html", help="write the HTML report here")] = None,
+    window: Annotated[
+        str | None, typer.Option(help="rows per window, or a period: 1h, 1D, 1W")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="write the JSON report here")
+    ] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="write the HTML report here")
+    ] = None,
     fail_on: Annotated[str | None, typer.Option(help="exit 1 on: drift, quality or any")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no terminal summary")] = False,
 ) -> None:
@@ -94,8 +104,14 @@ def report(
 
     if fail_on not in (None, "drift", "quality", "any"):
         raise InputError(f"--fail-on takes drift, quality or any, not {fail_on!r}")
-    roles = dict(target=target, prediction=prediction, score=score, timestamp=timestamp,
-                 id=id, segment=segment or None)
+    roles = dict(
+        target=target,
+        prediction=prediction,
+        score=score,
+        timestamp=timestamp,
+        id=id,
+        segment=segment or None,
+    )
     ref = _read_reference(reference)
     schema_obj = _schema(schema, ref, roles)
     with _progress() as bar:
@@ -113,8 +129,12 @@ def report(
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     )
 
 
@@ -133,8 +153,11 @@ def _write(result: Any, json_out: Path | None, html_out: Path | None) -> None:
 def _exit(summary: dict[str, Any], fail_on: str | None) -> None:
     drift = bool(summary["drifted_columns"])
     quality = summary["quality_problems"] > 0
-    if (fail_on == "drift" and drift) or (fail_on == "quality" and quality) or (
-            fail_on == "any" and (drift or quality)):
+    if (
+        (fail_on == "drift" and drift)
+        or (fail_on == "quality" and quality)
+        or (fail_on == "any" and (drift or quality))
+    ):
         raise typer.Exit(1)
 
 
@@ -181,7 +204,8 @@ def schema_command(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the demo's files")] = Path(
-        "steward-demo"),
+        "steward-demo"
+    ),
     weeks: Annotated[int, typer.Option(min=2, max=52)] = 12,
     rows: Annotated[int, typer.Option(help="rows per week", min=100)] = 5000,
 ) -> None:

@@ -50,8 +50,14 @@ def compare(
     windows with findings per window and sustained/transient drift per column.
     """
     checks = CheckPlan.load(plan)
-    roles = dict(target=target, prediction=prediction, score=score, timestamp=timestamp,
-                 id=id, segment=segment)
+    roles = dict(
+        target=target,
+        prediction=prediction,
+        score=score,
+        timestamp=timestamp,
+        id=id,
+        segment=segment,
+    )
     tell = progress or (lambda stage, done, total: None)
     ref_profile = _reference_profile(reference, schema, roles)
     schema = ref_profile.schema
@@ -65,8 +71,13 @@ def compare(
 
     def judge(cur: Profile, index: int | None) -> list[Finding]:
         drift = check_drift(ref_profile, cur, checks.drift, index)
-        quality = check_quality(ref_profile, cur, current_schema=cur_schema,
-                                policy=checks.quality, expectations=expectations)
+        quality = check_quality(
+            ref_profile,
+            cur,
+            current_schema=cur_schema,
+            policy=checks.quality,
+            expectations=expectations,
+        )
         quality = [f.with_window(index) for f in quality]
         if index is not None:
             quality = [f for f in quality if f.verdict is not Verdict.OK]
@@ -77,8 +88,7 @@ def compare(
         cur_profile = profile(cur_table, shared, reference=ref_profile)
         tell("checking", 1, 1)
         return Report(ref_profile, cur_profile, judge(cur_profile, None), checks)
-    parts, unplaced = split(cur_table, every, time_column if _by_time(every) or timestamp
-                            else None)
+    parts, unplaced = split(cur_table, every, time_column if _by_time(every) or timestamp else None)
     windows: list[Window] = []
     profiles: list[Profile] = []
     findings: list[Finding] = []
@@ -101,10 +111,7 @@ def _reference_profile(reference: Any, schema: Schema | None, roles: dict[str, A
     if isinstance(reference, Profile):
         return reference
     table = to_arrow(reference, require_rows=True)
-    if schema is None:
-        schema = infer_schema(table, **roles)
-    else:
-        schema = _with_roles(schema, roles)
+    schema = infer_schema(table, **roles) if schema is None else _with_roles(schema, roles)
     return profile(table, schema)
 
 
@@ -142,8 +149,9 @@ def _merge(profiles: list[Profile]) -> Profile:
     return merged
 
 
-def _persistence(findings: list[Finding], windows: list[Window], rule: Persistence
-                 ) -> dict[str, str]:
+def _persistence(
+    findings: list[Finding], windows: list[Window], rule: Persistence
+) -> dict[str, str]:
     flags: dict[str, list[bool]] = {}
     for finding in findings:
         if finding.family == "drift" and finding.window is not None and finding.column:
@@ -154,8 +162,11 @@ def _persistence(findings: list[Finding], windows: list[Window], rule: Persisten
 
 def _unplaced(count: int, column: str | None) -> Finding:
     return Finding(
-        check="quality.unwindowed_rows", column=column, statistic=float(count),
-        verdict=Verdict.WARN, threshold=0.0,
+        check="quality.unwindowed_rows",
+        column=column,
+        statistic=float(count),
+        verdict=Verdict.WARN,
+        threshold=0.0,
         message=f"{count} row(s) have no {column} timestamp and belong to no window",
         details={"rows": count},
     )

@@ -16,8 +16,16 @@ import pyarrow as pa
 
 REGIONS = ["north", "south", "east", "west"]
 EMPLOYMENT = ["salaried", "self-employed", "contract", "unemployed"]
-FEATURES = ["age", "income", "credit_score", "debt_ratio", "open_accounts", "region",
-            "employment", "has_mortgage"]
+FEATURES = [
+    "age",
+    "income",
+    "credit_score",
+    "debt_ratio",
+    "open_accounts",
+    "region",
+    "employment",
+    "has_mortgage",
+]
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ def applicants(rows: int, rng: np.random.Generator, drift: float = 0.0) -> dict[
         "credit_score": score.astype(np.int64),
         "debt_ratio": np.clip(rng.beta(2, 5, rows) + 0.1 * drift, 0, 1).round(4),
         "open_accounts": rng.poisson(3, rows).astype(np.int64),
-        "region": rng.choice(REGIONS + ["coast"], rows, p=region_p / region_p.sum()),
+        "region": rng.choice([*REGIONS, "coast"], rows, p=region_p / region_p.sum()),
         "employment": rng.choice(EMPLOYMENT, rows, p=employment_p / employment_p.sum()),
         "has_mortgage": rng.random(rows) < 0.4,
     }
@@ -50,16 +58,26 @@ def applicants(rows: int, rng: np.random.Generator, drift: float = 0.0) -> dict[
 
 def default_probability(x: dict[str, np.ndarray]) -> np.ndarray:
     logit = (
-        -1.2 - 0.9 * (np.log(x["income"]) - np.log(52_000)) - 0.012 * (x["credit_score"] - 680)
-        + 2.2 * (x["debt_ratio"] - 0.3) + 0.9 * (x["employment"] == "unemployed")
-        + 0.4 * (x["employment"] == "contract") - 0.01 * (x["age"] - 41)
+        -1.2
+        - 0.9 * (np.log(x["income"]) - np.log(52_000))
+        - 0.012 * (x["credit_score"] - 680)
+        + 2.2 * (x["debt_ratio"] - 0.3)
+        + 0.9 * (x["employment"] == "unemployed")
+        + 0.4 * (x["employment"] == "contract")
+        - 0.01 * (x["age"] - 41)
     )
     return 1 / (1 + np.exp(-logit))
 
 
 def _encode(x: dict[str, np.ndarray]) -> np.ndarray:
-    columns = [np.log(x["income"]), x["age"], x["credit_score"], x["debt_ratio"],
-               x["open_accounts"], x["has_mortgage"].astype(float)]
+    columns = [
+        np.log(x["income"]),
+        x["age"],
+        x["credit_score"],
+        x["debt_ratio"],
+        x["open_accounts"],
+        x["has_mortgage"].astype(float),
+    ]
     columns += [(x["employment"] == e).astype(float) for e in EMPLOYMENT]
     columns += [(x["region"] == r).astype(float) for r in REGIONS]
     return np.column_stack(columns).astype(float)
@@ -74,8 +92,12 @@ def train_model(x: dict[str, np.ndarray], y: np.ndarray) -> object:
 
 
 def credit_stream(
-    reference_rows: int = 20_000, weekly_rows: int = 5_000, weeks: int = 12,
-    drift_week: int = 6, seed: int = 7, start: datetime = datetime(2026, 1, 5),
+    reference_rows: int = 20_000,
+    weekly_rows: int = 5_000,
+    weeks: int = 12,
+    drift_week: int = 6,
+    seed: int = 7,
+    start: datetime = datetime(2026, 1, 5),
 ) -> Stream:
     """Reference data (with labels) and ``weeks`` of scored production traffic."""
     rng = np.random.default_rng(seed)

@@ -158,7 +158,8 @@ def _read_csv(path: Path, delimiter: str) -> pa.Table:
 
     try:
         return pcsv.read_csv(
-            path, parse_options=pcsv.ParseOptions(delimiter=delimiter),
+            path,
+            parse_options=pcsv.ParseOptions(delimiter=delimiter),
             # an empty (or "NA", "null"…) field is missing in string columns too, as in pandas
             convert_options=pcsv.ConvertOptions(strings_can_be_null=True),
         )

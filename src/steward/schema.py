@@ -177,9 +177,7 @@ def infer_schema(
     given = _given_roles(target, prediction, score, timestamp, id, segment, client, ignore)
     missing = [name for name in given if name not in table.column_names]
     if missing:
-        raise UnknownColumn(
-            f"unknown column(s) {missing}; the data has {table.column_names}"
-        )
+        raise UnknownColumn(f"unknown column(s) {missing}; the data has {table.column_names}")
     if table.num_rows > sample_rows:
         table = table.slice(0, sample_rows)
     taken = set(given.values())
@@ -198,9 +196,14 @@ def infer_schema(
 def _given_roles(target, prediction, score, timestamp, id_, segment, client, ignore):
     roles: dict[str, Role] = {}
     pairs = [
-        (target, Role.TARGET), (prediction, Role.PREDICTION), (score, Role.SCORE),
-        (timestamp, Role.TIMESTAMP), (id_, Role.ID), (segment, Role.SEGMENT),
-        (client, Role.CLIENT), (ignore, Role.IGNORED),
+        (target, Role.TARGET),
+        (prediction, Role.PREDICTION),
+        (score, Role.SCORE),
+        (timestamp, Role.TIMESTAMP),
+        (id_, Role.ID),
+        (segment, Role.SEGMENT),
+        (client, Role.CLIENT),
+        (ignore, Role.IGNORED),
     ]
     for names, role in pairs:
         for name in [names] if isinstance(names, str) else names or []:
@@ -240,7 +243,9 @@ def _string_kind(column: pa.ChunkedArray, name: str) -> Kind:
     if len(values) == 0:
         return Kind.CATEGORICAL
     uniques = pc.unique(values)
-    lowered = {str(v).strip().lower() for v in uniques.to_pylist()[:10]} if len(uniques) <= 4 else set()
+    lowered = (
+        {str(v).strip().lower() for v in uniques.to_pylist()[:10]} if len(uniques) <= 4 else set()
+    )
     if lowered and lowered <= _TRUE | _FALSE and lowered & _TRUE and lowered & _FALSE:
         return Kind.BOOLEAN
     if _parses_as_number(values):
@@ -322,14 +327,17 @@ def load_overrides(path: str | Path) -> dict[str, dict[str, Any]]:
     if isinstance(data, Mapping) and isinstance(data.get("columns"), list):
         if not all(isinstance(c, Mapping) and "name" in c for c in data["columns"]):
             raise SchemaError(f"schema file {path}: every entry of 'columns' needs a 'name'")
-        return {str(c["name"]): {k: v for k, v in c.items() if k != "name"}
-                for c in data["columns"]}
+        return {
+            str(c["name"]): {k: v for k, v in c.items() if k != "name"} for c in data["columns"]
+        }
     if not isinstance(data, Mapping):
         raise SchemaError(f"schema file {path} must hold a mapping of column overrides")
     bad = [str(k) for k, v in data.items() if not isinstance(v, Mapping)]
     if bad:
-        raise SchemaError(f"schema file {path}: the overrides of {bad} must be mappings such "
-                          "as {kind: categorical}")
+        raise SchemaError(
+            f"schema file {path}: the overrides of {bad} must be mappings such "
+            "as {kind: categorical}"
+        )
     return {str(k): dict(v) for k, v in data.items()}
 
 

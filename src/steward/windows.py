@@ -13,6 +13,7 @@ of the last ``n`` windows is *sustained*; drift that never persists is *transien
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,11 +25,23 @@ import pyarrow.compute as pc
 from steward._exceptions import InputError, UnknownColumn
 from steward.profile.datetime import to_micros
 
-_PERIOD = re.compile(r"^\s*(\d*)\s*(min|minute|minutes|h|hour|hours|d|day|days|w|week|weeks)\s*$",
-                     re.IGNORECASE)
-_UNITS = {"min": "minute", "minute": "minute", "minutes": "minute", "h": "hour",
-          "hour": "hour", "hours": "hour", "d": "day", "day": "day", "days": "day",
-          "w": "week", "week": "week", "weeks": "week"}
+_PERIOD = re.compile(
+    r"^\s*(\d*)\s*(min|minute|minutes|h|hour|hours|d|day|days|w|week|weeks)\s*$", re.IGNORECASE
+)
+_UNITS = {
+    "min": "minute",
+    "minute": "minute",
+    "minutes": "minute",
+    "h": "hour",
+    "hour": "hour",
+    "hours": "hour",
+    "d": "day",
+    "day": "day",
+    "days": "day",
+    "w": "week",
+    "week": "week",
+    "weeks": "week",
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +53,13 @@ class Window:
     end: str | None = None  # ISO 8601, exclusive
 
     def to_dict(self) -> dict[str, object]:
-        return {"index": self.index, "label": self.label, "start": self.start,
-                "end": self.end, "rows": self.rows}
+        return {
+            "index": self.index,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "rows": self.rows,
+        }
 
 
 @dataclass(frozen=True)
@@ -74,22 +92,27 @@ def parse_every(every: int | str) -> int | tuple[int, str]:
     return multiple, _UNITS[match.group(2).lower()]
 
 
-def split(table: pa.Table, every: int | str, timestamp: str | None = None
-          ) -> tuple[list[tuple[Window, pa.Table]], int]:
+def split(
+    table: pa.Table, every: int | str, timestamp: str | None = None
+) -> tuple[list[tuple[Window, pa.Table]], int]:
     """Cut ``table`` into windows; returns the windows and how many rows had no timestamp."""
     spec = parse_every(every)
     unplaced = 0
     if timestamp is not None:
         if timestamp not in table.column_names:
-            raise UnknownColumn(f"unknown timestamp column {timestamp!r}; the data has "
-                                f"{table.column_names}")
+            raise UnknownColumn(
+                f"unknown timestamp column {timestamp!r}; the data has {table.column_names}"
+            )
         micros = to_micros(table.column(timestamp))
         unplaced = micros.null_count
         order = pc.array_sort_indices(micros, null_placement="at_end")
         table = table.take(order)
         micros = micros.take(order)
         if unplaced:
-            table, micros = table.slice(0, len(table) - unplaced), micros.slice(0, len(micros) - unplaced)
+            table, micros = (
+                table.slice(0, len(table) - unplaced),
+                micros.slice(0, len(micros) - unplaced),
+            )
         if isinstance(spec, tuple):
             return _by_period(table, micros, spec), unplaced
     if isinstance(spec, tuple):
@@ -108,8 +131,9 @@ def _by_count(table: pa.Table, size: int) -> list[tuple[Window, pa.Table]]:
     return windows
 
 
-def _by_period(table: pa.Table, micros: pa.ChunkedArray, spec: tuple[int, str]
-               ) -> list[tuple[Window, pa.Table]]:
+def _by_period(
+    table: pa.Table, micros: pa.ChunkedArray, spec: tuple[int, str]
+) -> list[tuple[Window, pa.Table]]:
     multiple, unit = spec
     stamps = pc.cast(micros, pa.timestamp("us"))
     floors = pc.floor_temporal(stamps, multiple=multiple, unit=unit, week_starts_monday=True)
@@ -120,7 +144,7 @@ def _by_period(table: pa.Table, micros: pa.ChunkedArray, spec: tuple[int, str]
     bounds = np.r_[starts, len(keys)]
     step = _period_micros(multiple, unit)
     windows = []
-    for index, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for index, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         begin = int(keys[lo])
         window = Window(index, _label(begin, unit), int(hi - lo), _iso(begin), _iso(begin + step))
         windows.append((window, table.slice(int(lo), int(hi - lo))))

@@ -54,8 +54,9 @@ def test_false_alarm_rate_is_bounded_without_drift():
     for _ in range(runs):
         ref = _tables(rng, 2_000)
         cur = _tables(rng, 300)
-        policy = DriftPolicy(numeric=ColumnPolicy(min_effect=0.0),
-                             categorical=ColumnPolicy(min_effect=0.0))
+        policy = DriftPolicy(
+            numeric=ColumnPolicy(min_effect=0.0), categorical=ColumnPolicy(min_effect=0.0)
+        )
         findings = _drift(ref, cur, policy)
         alarms += any(f.verdict is Verdict.FAIL for f in findings.values())
     # BH at 5% bounds the expected share of false discoveries; under the global null any
@@ -84,8 +85,12 @@ def test_forced_test_uses_its_fixed_threshold():
     rng = np.random.default_rng(7)
     ref = _tables(rng, 5_000, cols=2)
     cur = _tables(rng, 5_000, {"x0": 0.2}, cols=2)
-    policy = DriftPolicy(columns={"x0": ColumnPolicy(test="psi", threshold=0.01),
-                                  "x1": ColumnPolicy(test="psi", threshold=0.5)})
+    policy = DriftPolicy(
+        columns={
+            "x0": ColumnPolicy(test="psi", threshold=0.01),
+            "x1": ColumnPolicy(test="psi", threshold=0.5),
+        }
+    )
     findings = _drift(ref, cur, policy)
     assert findings["x0"].check == "drift.psi"
     assert findings["x0"].verdict is Verdict.FAIL

@@ -47,13 +47,16 @@ class _Evaluation:
 def drift_columns(reference: Profile, current: Profile) -> list[Column]:
     """The columns a drift report tests: features and model outputs of testable kinds."""
     return [
-        c for c in reference.schema
+        c
+        for c in reference.schema
         if c.kind in TESTED_KINDS and c.role in TESTED_ROLES and c.name in current.columns
     ]
 
 
 def check_drift(
-    reference: Profile, current: Profile, policy: DriftPolicy | None = None,
+    reference: Profile,
+    current: Profile,
+    policy: DriftPolicy | None = None,
     window: int | None = None,
 ) -> list[Finding]:
     """One drift finding per tested column of ``current`` against ``reference``."""
@@ -71,8 +74,7 @@ def check_drift(
             findings.append(_untestable(column, rule, str(exc), window))
     q_values = _benjamini_hochberg([e for e in evaluations if _calibrated(e.rule)])
     for evaluation in evaluations:
-        findings.append(_finding(evaluation, q_values.get(evaluation.column.name), policy,
-                                 window))
+        findings.append(_finding(evaluation, q_values.get(evaluation.column.name), policy, window))
     order = {c.name: i for i, c in enumerate(reference.schema)}
     return sorted(findings, key=lambda f: order.get(f.column or "", 0))
 
@@ -156,23 +158,26 @@ def _benjamini_hochberg(evaluations: list[_Evaluation]) -> dict[str, float]:
         return {}
     p_values = np.clip(np.array([p for _, p in named], dtype=float), 0.0, 1.0)
     adjusted = stats.false_discovery_control(p_values, method="bh")
-    return {name: float(q) for (name, _), q in zip(named, adjusted)}
+    return {name: float(q) for (name, _), q in zip(named, adjusted, strict=False)}
 
 
-def _finding(e: _Evaluation, q_value: float | None, policy: DriftPolicy,
-             window: int | None) -> Finding:
+def _finding(
+    e: _Evaluation, q_value: float | None, policy: DriftPolicy, window: int | None
+) -> Finding:
     if _calibrated(e.rule):
         return _default_finding(e, q_value, policy, window)
     return _forced_finding(e, window)
 
 
-def _default_finding(e: _Evaluation, q_value: float | None, policy: DriftPolicy,
-                     window: int | None) -> Finding:
+def _default_finding(
+    e: _Evaluation, q_value: float | None, policy: DriftPolicy, window: int | None
+) -> Finding:
     minimum = e.rule.min_effect if e.rule.min_effect is not None else 0.0
     significant = q_value is not None and q_value <= policy.fdr
     relevant = e.effect is not None and e.effect >= minimum
-    verdict = Verdict.FAIL if significant and relevant else (
-        Verdict.WARN if relevant else Verdict.OK)
+    verdict = (
+        Verdict.FAIL if significant and relevant else (Verdict.WARN if relevant else Verdict.OK)
+    )
     name = e.column.name
     message = (
         f"{name}: {e.test.name} p={_fmt(e.p_value)} (q={_fmt(q_value)}), "
@@ -183,12 +188,24 @@ def _default_finding(e: _Evaluation, q_value: float | None, policy: DriftPolicy,
     elif verdict is Verdict.WARN:
         message += " (large effect, not significant at this window's size)"
     return Finding(
-        check=e.test.check_name, column=name, statistic=e.result.statistic,
-        verdict=verdict, threshold=minimum, p_value=e.p_value, effect_size=e.effect,
-        window=window, message=message,
-        details={"mode": "default", "q_value": q_value, "alpha": policy.fdr,
-                 "effect_test": e.effect_name, "kind": e.column.kind.value,
-                 "role": e.column.role.value, "p_value_source": _source(e)},
+        check=e.test.check_name,
+        column=name,
+        statistic=e.result.statistic,
+        verdict=verdict,
+        threshold=minimum,
+        p_value=e.p_value,
+        effect_size=e.effect,
+        window=window,
+        message=message,
+        details={
+            "mode": "default",
+            "q_value": q_value,
+            "alpha": policy.fdr,
+            "effect_test": e.effect_name,
+            "kind": e.column.kind.value,
+            "role": e.column.role.value,
+            "p_value_source": _source(e),
+        },
     )
 
 
@@ -207,21 +224,38 @@ def _forced_finding(e: _Evaluation, window: int | None) -> Finding:
         rule = f"{e.test.name}={_fmt(e.result.statistic)} {'≥' if drifted else '<'} {threshold:g}"
     name = e.column.name
     return Finding(
-        check=e.test.check_name, column=name, statistic=e.result.statistic,
-        verdict=Verdict.FAIL if drifted else Verdict.OK, threshold=threshold,
-        p_value=e.result.p_value, effect_size=e.result.effect_size, window=window,
+        check=e.test.check_name,
+        column=name,
+        statistic=e.result.statistic,
+        verdict=Verdict.FAIL if drifted else Verdict.OK,
+        threshold=threshold,
+        p_value=e.result.p_value,
+        effect_size=e.result.effect_size,
+        window=window,
         message=f"{name}{' drifted' if drifted else ''}: {rule} (forced test)",
-        details={"mode": "forced", "threshold_on": e.test.threshold_on,
-                 "kind": e.column.kind.value, "role": e.column.role.value},
+        details={
+            "mode": "forced",
+            "threshold_on": e.test.threshold_on,
+            "kind": e.column.kind.value,
+            "role": e.column.role.value,
+        },
     )
 
 
 def _untestable(column: Column, rule: ColumnPolicy, reason: str, window: int | None) -> Finding:
     return Finding(
-        check=f"drift.{rule.test or 'ks'}", column=column.name, statistic=None,
-        verdict=Verdict.UNRELIABLE, window=window, message=f"not tested: {reason}",
-        details={"mode": "untestable", "reason": reason, "kind": column.kind.value,
-                 "role": column.role.value},
+        check=f"drift.{rule.test or 'ks'}",
+        column=column.name,
+        statistic=None,
+        verdict=Verdict.UNRELIABLE,
+        window=window,
+        message=f"not tested: {reason}",
+        details={
+            "mode": "untestable",
+            "reason": reason,
+            "kind": column.kind.value,
+            "role": column.role.value,
+        },
     )
 
 

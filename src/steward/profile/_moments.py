@@ -38,12 +38,14 @@ class Moments:
         mean = self.mean + delta * nb / n
         m2 = self.m2 + other.m2 + delta**2 * na * nb / n
         m3 = (
-            self.m3 + other.m3
+            self.m3
+            + other.m3
             + delta**3 * na * nb * (na - nb) / n**2
             + 3 * delta * (na * other.m2 - nb * self.m2) / n
         )
         m4 = (
-            self.m4 + other.m4
+            self.m4
+            + other.m4
             + delta**4 * na * nb * (na * na - na * nb + nb * nb) / n**3
             + 6 * delta**2 * (na * na * other.m2 + nb * nb * self.m2) / n**2
             + 4 * delta * (na * other.m3 - nb * self.m3) / n

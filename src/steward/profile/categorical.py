@@ -33,8 +33,12 @@ class CategoricalProfile:
 
     @classmethod
     def build(
-        cls, column: pa.ChunkedArray, vocabulary: tuple[str, ...] = (), top_k: int = TOP_K,
-        hashes: np.ndarray | None = None, kind: str = "categorical",
+        cls,
+        column: pa.ChunkedArray,
+        vocabulary: tuple[str, ...] = (),
+        top_k: int = TOP_K,
+        hashes: np.ndarray | None = None,
+        kind: str = "categorical",
     ) -> CategoricalProfile:
         nulls = column.null_count
         counts: dict[str, int] = {}
@@ -42,7 +46,7 @@ class CategoricalProfile:
             table = pc.value_counts(category_strings(column.drop_null()))
             keys = table.field("values").to_pylist()
             values = table.field("counts").to_pylist()
-            counts = dict(zip(keys, values))
+            counts = dict(zip(keys, values, strict=False))
         hll = HyperLogLog.empty()
         if hashes is not None:
             hll.update(hashes)
@@ -81,8 +85,14 @@ class CategoricalProfile:
             counts[key] = counts.get(key, 0) + value
         vocabulary = self.vocabulary or other.vocabulary
         merged = CategoricalProfile(
-            self.rows + other.rows, self.nulls + other.nulls, counts, self.other + other.other,
-            vocabulary, max(self.top_k, other.top_k), self.hll.merge(other.hll), self.kind,
+            self.rows + other.rows,
+            self.nulls + other.nulls,
+            counts,
+            self.other + other.other,
+            vocabulary,
+            max(self.top_k, other.top_k),
+            self.hll.merge(other.hll),
+            self.kind,
         )
         return merged._bounded()
 
@@ -95,9 +105,14 @@ class CategoricalProfile:
         from steward.profile._codec import encode_array
 
         return {
-            "kind": self.kind, "rows": self.rows, "nulls": self.nulls,
-            "counts": self.counts, "other": self.other, "vocabulary": list(self.vocabulary),
-            "top_k": self.top_k, "hll": encode_array(self.hll.registers),
+            "kind": self.kind,
+            "rows": self.rows,
+            "nulls": self.nulls,
+            "counts": self.counts,
+            "other": self.other,
+            "vocabulary": list(self.vocabulary),
+            "top_k": self.top_k,
+            "hll": encode_array(self.hll.registers),
         }
 
     @classmethod
@@ -105,9 +120,14 @@ class CategoricalProfile:
         from steward.profile._codec import decode_array
 
         return cls(
-            data["rows"], data["nulls"], {str(k): int(v) for k, v in data["counts"].items()},
-            data["other"], tuple(data["vocabulary"]), data["top_k"],
-            HyperLogLog(decode_array(data["hll"])), data["kind"],
+            data["rows"],
+            data["nulls"],
+            {str(k): int(v) for k, v in data["counts"].items()},
+            data["other"],
+            tuple(data["vocabulary"]),
+            data["top_k"],
+            HyperLogLog(decode_array(data["hll"])),
+            data["kind"],
         )
 
 

@@ -35,13 +35,20 @@ class DatetimeProfile:
 
     def merge(self, other: DatetimeProfile) -> DatetimeProfile:
         return DatetimeProfile(
-            self.rows + other.rows, self.nulls + other.nulls,
-            min(self.minimum, other.minimum), max(self.maximum, other.maximum),
+            self.rows + other.rows,
+            self.nulls + other.nulls,
+            min(self.minimum, other.minimum),
+            max(self.maximum, other.maximum),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "rows": self.rows, "nulls": self.nulls,
-                "minimum": self.minimum, "maximum": self.maximum}
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "nulls": self.nulls,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DatetimeProfile:

@@ -43,8 +43,13 @@ class NumericProfile:
 
     @classmethod
     def build(
-        cls, values: np.ndarray, nulls: int, edges: np.ndarray | None, bins: int,
-        hashes: np.ndarray | None = None, sketch: bool = True,
+        cls,
+        values: np.ndarray,
+        nulls: int,
+        edges: np.ndarray | None,
+        bins: int,
+        hashes: np.ndarray | None = None,
+        sketch: bool = True,
     ) -> NumericProfile:
         """Profile the non-null float64 ``values``; ``edges=None`` derives them from the data."""
         nan = np.isnan(values)
@@ -62,11 +67,19 @@ class NumericProfile:
         if hashes is not None:
             hll.update(hashes)
         return cls(
-            rows=len(values) + nulls, nulls=nulls, nans=int(nan.sum()),
-            pos_inf=int(pos.sum()), neg_inf=int(neg.sum()),
+            rows=len(values) + nulls,
+            nulls=nulls,
+            nans=int(nan.sum()),
+            pos_inf=int(pos.sum()),
+            neg_inf=int(neg.sum()),
             minimum=float(finite.min()) if len(finite) else float("inf"),
             maximum=float(finite.max()) if len(finite) else float("-inf"),
-            moments=Moments.of(finite), edges=edges, counts=counts, sums=sums, kll=kll, hll=hll,
+            moments=Moments.of(finite),
+            edges=edges,
+            counts=counts,
+            sums=sums,
+            kll=kll,
+            hll=hll,
         )
 
     @property
@@ -88,8 +101,9 @@ class NumericProfile:
 
     def bin_means(self) -> np.ndarray:
         """Where each bin's mass sits: its mean, or its middle for empty bins."""
-        inner = np.concatenate([[self.edges[0]], (self.edges[:-1] + self.edges[1:]) / 2,
-                                [self.edges[-1]]])
+        inner = np.concatenate(
+            [[self.edges[0]], (self.edges[:-1] + self.edges[1:]) / 2, [self.edges[-1]]]
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
             means = np.where(self.counts > 0, self.sums / np.maximum(self.counts, 1), inner)
         return means
@@ -105,13 +119,19 @@ class NumericProfile:
             kll = kll_doubles_sketch.deserialize(self.kll.serialize())
             kll.merge(other.kll)
         return NumericProfile(
-            rows=self.rows + other.rows, nulls=self.nulls + other.nulls,
-            nans=self.nans + other.nans, pos_inf=self.pos_inf + other.pos_inf,
+            rows=self.rows + other.rows,
+            nulls=self.nulls + other.nulls,
+            nans=self.nans + other.nans,
+            pos_inf=self.pos_inf + other.pos_inf,
             neg_inf=self.neg_inf + other.neg_inf,
-            minimum=min(self.minimum, other.minimum), maximum=max(self.maximum, other.maximum),
-            moments=self.moments.merge(other.moments), edges=self.edges,
-            counts=self.counts + other.counts, sums=self.sums + other.sums,
-            kll=kll, hll=self.hll.merge(other.hll),
+            minimum=min(self.minimum, other.minimum),
+            maximum=max(self.maximum, other.maximum),
+            moments=self.moments.merge(other.moments),
+            edges=self.edges,
+            counts=self.counts + other.counts,
+            sums=self.sums + other.sums,
+            kll=kll,
+            hll=self.hll.merge(other.hll),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,11 +139,17 @@ class NumericProfile:
 
         m = self.moments
         return {
-            "kind": self.kind, "rows": self.rows, "nulls": self.nulls, "nans": self.nans,
-            "pos_inf": self.pos_inf, "neg_inf": self.neg_inf,
-            "minimum": self.minimum, "maximum": self.maximum,
+            "kind": self.kind,
+            "rows": self.rows,
+            "nulls": self.nulls,
+            "nans": self.nans,
+            "pos_inf": self.pos_inf,
+            "neg_inf": self.neg_inf,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
             "moments": [m.n, m.mean, m.m2, m.m3, m.m4],
-            "edges": encode_array(self.edges), "counts": encode_array(self.counts),
+            "edges": encode_array(self.edges),
+            "counts": encode_array(self.counts),
             "sums": encode_array(self.sums),
             "kll": encode_bytes(self.kll.serialize()) if self.kll is not None else None,
             "hll": encode_array(self.hll.registers),
@@ -136,11 +162,16 @@ class NumericProfile:
         n, mean, m2, m3, m4 = data["moments"]
         kll = data["kll"]
         return cls(
-            rows=data["rows"], nulls=data["nulls"], nans=data["nans"],
-            pos_inf=data["pos_inf"], neg_inf=data["neg_inf"],
-            minimum=data["minimum"], maximum=data["maximum"],
+            rows=data["rows"],
+            nulls=data["nulls"],
+            nans=data["nans"],
+            pos_inf=data["pos_inf"],
+            neg_inf=data["neg_inf"],
+            minimum=data["minimum"],
+            maximum=data["maximum"],
             moments=Moments(int(n), mean, m2, m3, m4),
-            edges=decode_array(data["edges"]), counts=decode_array(data["counts"]),
+            edges=decode_array(data["edges"]),
+            counts=decode_array(data["counts"]),
             sums=decode_array(data["sums"]),
             kll=kll_doubles_sketch.deserialize(decode_bytes(kll)) if kll else None,
             hll=HyperLogLog(decode_array(data["hll"])),

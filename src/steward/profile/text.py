@@ -19,11 +19,17 @@ class TextProfile:
 
     @classmethod
     def build(
-        cls, column: pa.ChunkedArray, edges: np.ndarray | None, bins: int,
+        cls,
+        column: pa.ChunkedArray,
+        edges: np.ndarray | None,
+        bins: int,
         hashes: np.ndarray | None = None,
     ) -> TextProfile:
-        strings = pc.cast(column, pa.large_string()) if not pa.types.is_large_string(
-            column.type) else column
+        strings = (
+            pc.cast(column, pa.large_string())
+            if not pa.types.is_large_string(column.type)
+            else column
+        )
         lengths = pc.utf8_length(strings.drop_null()).to_numpy().astype(np.float64)
         length = NumericProfile.build(lengths, column.null_count, edges, bins, hashes)
         return cls(length)

@@ -22,12 +22,15 @@ from steward.schema import Column, Kind
 TOP_CATEGORIES = 20
 
 
-def column_section(column: Column, reference: Profile, current: Profile, status: str
-                   ) -> dict[str, Any]:
+def column_section(
+    column: Column, reference: Profile, current: Profile, status: str
+) -> dict[str, Any]:
     ref = reference.columns.get(column.name)
     cur = current.columns.get(column.name)
     section: dict[str, Any] = {
-        "kind": column.kind.value, "role": column.role.value, "drift": status,
+        "kind": column.kind.value,
+        "role": column.role.value,
+        "drift": status,
         "reference": summarise(ref) if ref is not None else None,
         "current": summarise(cur) if cur is not None else None,
     }
@@ -47,9 +50,15 @@ def summarise(col: ColumnProfile) -> dict[str, Any]:
         base["length"] = True
     if isinstance(col, NumericProfile):
         m = col.moments
-        base.update(mean=m.mean if m.n else None, std=m.std if m.n > 1 else None,
-                    min=col.minimum if m.n else None, max=col.maximum if m.n else None,
-                    nan=col.nans, inf=col.pos_inf + col.neg_inf, distinct=round(col.distinct))
+        base.update(
+            mean=m.mean if m.n else None,
+            std=m.std if m.n > 1 else None,
+            min=col.minimum if m.n else None,
+            max=col.maximum if m.n else None,
+            nan=col.nans,
+            inf=col.pos_inf + col.neg_inf,
+            distinct=round(col.distinct),
+        )
         if m.n:
             q = col.quantiles([0.05, 0.25, 0.5, 0.75, 0.95])
             base["quantiles"] = {"p05": q[0], "p25": q[1], "p50": q[2], "p75": q[3], "p95": q[4]}
@@ -77,16 +86,21 @@ def histogram(column: Column, ref: ColumnProfile, cur: ColumnProfile) -> dict[st
     high = max(pair.ref.maximum, pair.cur.maximum, inner[-1])
     edges = [low, *inner, high]
     ref_share, cur_share = proportions(ref_counts), proportions(cur_counts)
-    keep = [i for i in range(len(ref_share)) if not (i in (0, len(ref_share) - 1)
-                                                     and ref_share[i] == 0 and cur_share[i] == 0)]
+    keep = [
+        i
+        for i in range(len(ref_share))
+        if not (i in (0, len(ref_share) - 1) and ref_share[i] == 0 and cur_share[i] == 0)
+    ]
     kept_edges = [edges[keep[0]], *[edges[i + 1] for i in keep]]
-    return {"edges": kept_edges, "reference": ref_share[keep].tolist(),
-            "current": cur_share[keep].tolist(),
-            "of": "length" if column.kind is Kind.TEXT else "value"}
+    return {
+        "edges": kept_edges,
+        "reference": ref_share[keep].tolist(),
+        "current": cur_share[keep].tolist(),
+        "of": "length" if column.kind is Kind.TEXT else "value",
+    }
 
 
-def categories(column: Column, ref: CategoricalProfile, cur: CategoricalProfile
-               ) -> dict[str, Any]:
+def categories(column: Column, ref: CategoricalProfile, cur: CategoricalProfile) -> dict[str, Any]:
     keys = list(dict.fromkeys([*ref.counts, *cur.counts]))
     ref_p = ref.probabilities(keys)
     cur_p = cur.probabilities(keys)

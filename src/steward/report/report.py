@@ -37,8 +37,10 @@ class Report:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<Report {s['verdict']}: {len(s['drifted_columns'])} drifted column(s), "
-                f"{s['quality_problems']} quality problem(s), {len(self.windows)} window(s)>")
+        return (
+            f"<Report {s['verdict']}: {len(s['drifted_columns'])} drifted column(s), "
+            f"{s['quality_problems']} quality problem(s), {len(self.windows)} window(s)>"
+        )
 
     def drift_findings(self, window: int | None = None) -> list[Finding]:
         return [f for f in self.findings if f.family == "drift" and f.window == window]
@@ -57,21 +59,25 @@ class Report:
         tested = [f.column for f in self.drift_findings() if f.verdict is not Verdict.UNRELIABLE]
         features = {c.name for c in self.reference.schema if c.role is Role.FEATURE}
         tested_features = [c for c in tested if c in features]
-        share = (sum(c in features for c in drifted) / len(tested_features)
-                 if tested_features else 0.0)
-        quality = {(f.check, f.column) for f in self.findings
-                   if f.family == "quality" and f.failed}
-        worst = max((f.verdict for f in self.findings), key=lambda v: v.severity,
-                    default=Verdict.OK)
+        share = (
+            sum(c in features for c in drifted) / len(tested_features) if tested_features else 0.0
+        )
+        quality = {(f.check, f.column) for f in self.findings if f.family == "quality" and f.failed}
+        worst = max(
+            (f.verdict for f in self.findings), key=lambda v: v.severity, default=Verdict.OK
+        )
         if worst is Verdict.UNRELIABLE:
             worst = Verdict.OK
         if drifted and worst.severity < Verdict.FAIL.severity:
             worst = Verdict.FAIL
         return {
-            "verdict": worst.value, "drifted_columns": drifted,
+            "verdict": worst.value,
+            "drifted_columns": drifted,
             "dataset_drift": bool(tested_features) and share >= self.plan.drift.dataset_drift_share,
-            "drift_share": share, "columns_checked": len(tested),
-            "quality_problems": len(quality), "windows": len(self.windows),
+            "drift_share": share,
+            "columns_checked": len(tested),
+            "quality_problems": len(quality),
+            "windows": len(self.windows),
             "sustained": sorted(c for c, s in self.persistence.items() if s == "sustained"),
             "transient": sorted(c for c, s in self.persistence.items() if s == "transient"),
         }
@@ -79,19 +85,21 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         from steward import __version__
 
-        return clean({
-            "schema_version": SCHEMA_VERSION,
-            "steward_version": __version__,
-            "created_at": self.created_at.isoformat(timespec="seconds"),
-            "summary": self.summary,
-            "reference": {"rows": self.reference.rows},
-            "current": {"rows": self.current.rows},
-            "schema": self.reference.schema.to_dict(),
-            "windows": [w.to_dict() for w in self.windows],
-            "findings": [f.to_dict() for f in self.findings],
-            "columns": self._columns(),
-            "policy": self.plan.model_dump(mode="json"),
-        })
+        return clean(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "steward_version": __version__,
+                "created_at": self.created_at.isoformat(timespec="seconds"),
+                "summary": self.summary,
+                "reference": {"rows": self.reference.rows},
+                "current": {"rows": self.current.rows},
+                "schema": self.reference.schema.to_dict(),
+                "windows": [w.to_dict() for w in self.windows],
+                "findings": [f.to_dict() for f in self.findings],
+                "columns": self._columns(),
+                "policy": self.plan.model_dump(mode="json"),
+            }
+        )
 
     def _columns(self) -> dict[str, Any]:
         drifted = set(self.drifted_columns)

@@ -70,9 +70,7 @@ def get(name: str) -> DriftTest:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise UnknownCheck(
-            f"unknown drift test {name!r}; registered: {sorted(REGISTRY)}"
-        ) from None
+        raise UnknownCheck(f"unknown drift test {name!r}; registered: {sorted(REGISTRY)}") from None
 
 
 @dataclass
@@ -113,11 +111,11 @@ class Pair:
         """Category names behind :attr:`fine` (categorical columns only)."""
         if isinstance(self.ref, NumericProfile):
             return []
-        keys = list(dict.fromkeys([*self.ref.counts, *self.cur.counts])) + ["(other)"]
+        keys = [*list(dict.fromkeys([*self.ref.counts, *self.cur.counts])), "(other)"]
         ref_other, cur_other = self.ref.other, self.cur.other
         counts = [self.ref.counts.get(k, 0) + self.cur.counts.get(k, 0) for k in keys[:-1]]
         counts.append(ref_other + cur_other)
-        return [k for k, c in zip(keys, counts) if c > 0]
+        return [k for k, c in zip(keys, counts, strict=False) if c > 0]
 
     @cached_property
     def grouping(self) -> np.ndarray | None:

@@ -12,8 +12,14 @@ from steward.schema import Kind
 Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def binned(name: str, kinds: frozenset[Kind], threshold: float, statistic: Statistic,
-           description: str, coarse: bool = True) -> DriftTest:
+def binned(
+    name: str,
+    kinds: frozenset[Kind],
+    threshold: float,
+    statistic: Statistic,
+    description: str,
+    coarse: bool = True,
+) -> DriftTest:
     """A distance between the proportion vectors of the two sides.
 
     ``statistic(ref_p, cur_p)`` takes proportions; ``cur_p`` may be 2-D.
@@ -33,8 +39,9 @@ def binned(name: str, kinds: frozenset[Kind], threshold: float, statistic: Stati
         simulated = pair.coarsen(simulated_fine) if coarse else simulated_fine
         return statistic(proportions(ref), proportions(simulated))
 
-    return DriftTest(name, kinds, threshold, "counts", run, null_statistic=null,
-                     description=description)
+    return DriftTest(
+        name, kinds, threshold, "counts", run, null_statistic=null, description=description
+    )
 
 
 def clip(p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
@@ -42,8 +49,9 @@ def clip(p: np.ndarray, eps: float = 1e-4) -> np.ndarray:
     return np.maximum(p, eps)
 
 
-def step_cdf_distance(pair: Pair, cur_counts: np.ndarray, power: int,
-                      same_positions: bool = False) -> np.ndarray:
+def step_cdf_distance(
+    pair: Pair, cur_counts: np.ndarray, power: int, same_positions: bool = False
+) -> np.ndarray:
     """∫|F_ref − F_cur|^power dx with each fine bin's mass at its mean (2-D current allowed)."""
     ref_pos, cur_pos = pair.positions()
     if same_positions:

@@ -23,8 +23,15 @@ def run(pair: Pair) -> TestResult:
     return TestResult(float(result.statistic), float(result.pvalue), None)
 
 
-register(DriftTest(
-    "anderson_darling", frozenset({Kind.NUMERIC}), 0.05, "sample", run, threshold_on="p_value",
-    is_distance=False,
-    description="Anderson–Darling k-sample test on the profiles' row samples.",
-))
+register(
+    DriftTest(
+        "anderson_darling",
+        frozenset({Kind.NUMERIC}),
+        0.05,
+        "sample",
+        run,
+        threshold_on="p_value",
+        is_distance=False,
+        description="Anderson–Darling k-sample test on the profiles' row samples.",
+    )
+)

@@ -47,8 +47,16 @@ def null(pair: Pair, simulated: np.ndarray) -> np.ndarray:
     return statistic(pair.coarse[0], pair.coarsen(simulated))
 
 
-register(DriftTest(
-    "chi_square", ALL_KINDS, 0.05, "counts", run, threshold_on="p_value", is_distance=False,
-    null_statistic=null,
-    description="Pearson chi-square test that both sides share one category distribution.",
-))
+register(
+    DriftTest(
+        "chi_square",
+        ALL_KINDS,
+        0.05,
+        "counts",
+        run,
+        threshold_on="p_value",
+        is_distance=False,
+        null_statistic=null,
+        description="Pearson chi-square test that both sides share one category distribution.",
+    )
+)

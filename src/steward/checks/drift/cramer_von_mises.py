@@ -63,8 +63,15 @@ def _limiting_cdf(x: float) -> float:
         k += 1
 
 
-register(DriftTest(
-    "cramer_von_mises", frozenset({Kind.NUMERIC}), 0.05, "sample", run, threshold_on="p_value",
-    is_distance=False,
-    description="Cramér–von Mises two-sample test on the profiles' row samples.",
-))
+register(
+    DriftTest(
+        "cramer_von_mises",
+        frozenset({Kind.NUMERIC}),
+        0.05,
+        "sample",
+        run,
+        threshold_on="p_value",
+        is_distance=False,
+        description="Cramér–von Mises two-sample test on the profiles' row samples.",
+    )
+)

@@ -26,7 +26,14 @@ def null(pair: Pair, simulated: np.ndarray) -> np.ndarray:
     return np.sqrt(2 * step_cdf_distance(pair, simulated, power=2, same_positions=True))
 
 
-register(DriftTest(
-    "energy", NUMERIC_KINDS, 0.1, "counts", run, null_statistic=null,
-    description="Energy distance: sqrt(2·∫(F_ref − F_cur)² dx), in the column's units.",
-))
+register(
+    DriftTest(
+        "energy",
+        NUMERIC_KINDS,
+        0.1,
+        "counts",
+        run,
+        null_statistic=null,
+        description="Energy distance: sqrt(2·∫(F_ref − F_cur)² dx), in the column's units.",
+    )
+)

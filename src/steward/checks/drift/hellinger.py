@@ -13,5 +13,12 @@ def hellinger(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:
     return np.sqrt(0.5 * np.sum((np.sqrt(ref_p) - np.sqrt(cur_p)) ** 2, axis=-1))
 
 
-register(binned("hellinger", ALL_KINDS, 0.1, hellinger,
-                "Hellinger distance between the binned distributions."))
+register(
+    binned(
+        "hellinger",
+        ALL_KINDS,
+        0.1,
+        hellinger,
+        "Hellinger distance between the binned distributions.",
+    )
+)

@@ -19,5 +19,12 @@ def jensen_shannon(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(divergence, 0.0))
 
 
-register(binned("jensen_shannon", ALL_KINDS, 0.1, jensen_shannon,
-                "Jensen–Shannon distance, base 2: 0 for equal distributions, 1 for disjoint."))
+register(
+    binned(
+        "jensen_shannon",
+        ALL_KINDS,
+        0.1,
+        jensen_shannon,
+        "Jensen–Shannon distance, base 2: 0 for equal distributions, 1 for disjoint.",
+    )
+)

@@ -15,5 +15,12 @@ def kl_divergence(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:
     return np.sum(c * np.log(c / r), axis=-1)
 
 
-register(binned("kl", ALL_KINDS, 0.1, kl_divergence,
-                "Kullback–Leibler divergence in nats; empty bins count as a share of 1e-4."))
+register(
+    binned(
+        "kl",
+        ALL_KINDS,
+        0.1,
+        kl_divergence,
+        "Kullback–Leibler divergence in nats; empty bins count as a share of 1e-4.",
+    )
+)

@@ -39,7 +39,15 @@ def null(pair: Pair, simulated: np.ndarray) -> np.ndarray:
     return ks_statistic(proportions(pair.fine[0]), proportions(simulated))
 
 
-register(DriftTest(
-    "ks", NUMERIC_KINDS, 0.05, "counts", run, threshold_on="p_value", null_statistic=null,
-    description="Kolmogorov–Smirnov: largest gap between the two empirical CDFs.",
-))
+register(
+    DriftTest(
+        "ks",
+        NUMERIC_KINDS,
+        0.05,
+        "counts",
+        run,
+        threshold_on="p_value",
+        null_statistic=null,
+        description="Kolmogorov–Smirnov: largest gap between the two empirical CDFs.",
+    )
+)

@@ -12,5 +12,12 @@ def l_infinity(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:
     return np.max(np.abs(ref_p - cur_p), axis=-1)
 
 
-register(binned("l_infinity", ALL_KINDS, 0.1, l_infinity,
-                "Largest absolute difference between category (or bin) shares."))
+register(
+    binned(
+        "l_infinity",
+        ALL_KINDS,
+        0.1,
+        l_infinity,
+        "Largest absolute difference between category (or bin) shares.",
+    )
+)

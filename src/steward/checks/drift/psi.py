@@ -13,5 +13,12 @@ def psi(ref_p: np.ndarray, cur_p: np.ndarray) -> np.ndarray:
     return np.sum((c - r) * np.log(c / r), axis=-1)
 
 
-register(binned("psi", ALL_KINDS, 0.1, psi,
-                "Population Stability Index; empty bins count as a share of 1e-4."))
+register(
+    binned(
+        "psi",
+        ALL_KINDS,
+        0.1,
+        psi,
+        "Population Stability Index; empty bins count as a share of 1e-4.",
+    )
+)

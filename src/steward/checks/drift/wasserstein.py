@@ -33,7 +33,14 @@ def null(pair: Pair, simulated: np.ndarray) -> np.ndarray:
     return step_cdf_distance(pair, simulated, power=1, same_positions=True) / scale(pair)
 
 
-register(DriftTest(
-    "wasserstein", NUMERIC_KINDS, 0.1, "counts", run, null_statistic=null,
-    description="Earth mover's distance in units of the reference standard deviation.",
-))
+register(
+    DriftTest(
+        "wasserstein",
+        NUMERIC_KINDS,
+        0.1,
+        "counts",
+        run,
+        null_statistic=null,
+        description="Earth mover's distance in units of the reference standard deviation.",
+    )
+)

@@ -41,7 +41,15 @@ def run(pair: Pair) -> TestResult:
     return TestResult(z, p, float(cur[first] / cur.sum() - ref[first] / ref.sum()))
 
 
-register(DriftTest(
-    "z_test", DISCRETE_KINDS, 0.05, "counts", run, threshold_on="p_value", is_distance=False,
-    description="Two-proportion z-test on the share of one category (true for booleans).",
-))
+register(
+    DriftTest(
+        "z_test",
+        DISCRETE_KINDS,
+        0.05,
+        "counts",
+        run,
+        threshold_on="p_value",
+        is_distance=False,
+        description="Two-proportion z-test on the share of one category (true for booleans).",
+    )
+)
