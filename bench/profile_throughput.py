@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,15 @@ from steward.profile import Profile, profile
 MB = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Phase:
+    what: str
+    rows: int
+    seconds: float
+    cpu_s: float
+    peak_mb: float
+
+
 def main() -> None:
     args = _parse()
     print(
@@ -44,19 +54,16 @@ def main() -> None:
         f"profile uses its own thread pool; machine load {_load()}"
     )
     reference = _generate(args, current=False)
-    rows: list[tuple[str, int, float, float]] = []
-    ref, seconds, peak = _phase(profile, reference)
-    rows.append(("profile(reference)", args.rows, seconds, peak))
+    ref, first = _phase("profile(reference)", args.rows, profile, reference)
     del reference
     current = _generate(args, current=True)
-    cur, seconds, peak = _phase(profile, current, reference=ref)
-    rows.append(("profile(current, reference=ref)", args.rows, seconds, peak))
-    parts = [
-        current.slice(start, args.chunk_rows) for start in range(0, args.rows, args.chunk_rows)
-    ]
-    streamed, seconds, peak = _phase(_streamed, parts, ref)
-    rows.append((f"{len(parts)} chunks profiled + merged", args.rows, seconds, peak))
-    _print_throughput(rows)
+    cur, second = _phase(
+        "profile(current, reference=ref)", args.rows, profile, current, reference=ref
+    )
+    parts = [current.slice(s, args.chunk_rows) for s in range(0, args.rows, args.chunk_rows)]
+    what = f"{len(parts)} chunks profiled + merged"
+    streamed, third = _phase(what, args.rows, _streamed, parts, ref)
+    _print_throughput([first, second, third])
     _check_streamed(cur, streamed)
     _print_costs(ref, parts, args.repeat)
 
@@ -81,13 +88,18 @@ def _generate(args: argparse.Namespace, current: bool) -> pa.Table:
     return table
 
 
-def _phase(work: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
-    """Result, seconds and peak RSS (MiB) of ``work`` above the RSS before it."""
+def _phase(
+    what: str, rows: int, work: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, Phase]:
+    """Run ``work``; its seconds, CPU seconds and peak RSS above the RSS before it."""
     _measure.reset_peak()
-    before = _measure.rss_mb()
+    before, cpu = _measure.rss_mb(), _measure.cpu_seconds()
     start = time.perf_counter()
     result = work(*args, **kwargs)
-    return result, time.perf_counter() - start, _measure.peak_mb() - before
+    seconds = time.perf_counter() - start
+    return result, Phase(
+        what, rows, seconds, _measure.cpu_seconds() - cpu, _measure.peak_mb() - before
+    )
 
 
 def _streamed(parts: list[pa.Table], reference: Profile) -> Profile:
@@ -97,11 +109,14 @@ def _streamed(parts: list[pa.Table], reference: Profile) -> Profile:
     return merged
 
 
-def _print_throughput(rows: list[tuple[str, int, float, float]]) -> None:
-    header = f"\n{'what':<36}{'rows':>12}{'seconds':>10}{'rows/s':>14}{'+peak MB':>10}"
+def _print_throughput(phases: list[Phase]) -> None:
+    header = f"\n{'what':<36}{'rows':>12}{'seconds':>10}{'cpu s':>9}{'rows/s':>12}{'+peak MB':>10}"
     print(header + "\n" + "-" * (len(header) - 1))
-    for what, count, seconds, peak in rows:
-        print(f"{what:<36}{count:>12,}{seconds:>10.2f}{count / seconds:>14,.0f}{peak:>10,.0f}")
+    for p in phases:
+        print(
+            f"{p.what:<36}{p.rows:>12,}{p.seconds:>10.2f}{p.cpu_s:>9.2f}"
+            f"{p.rows / p.seconds:>12,.0f}{p.peak_mb:>10,.0f}"
+        )
 
 
 def _check_streamed(whole: Profile, streamed: Profile) -> None:

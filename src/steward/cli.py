@@ -90,6 +90,35 @@ def report(
     window: Annotated[
         str | None, typer.Option(help="rows per window, or a period: 1h, 1D, 1W")
     ] = None,
+    labels: Annotated[
+        str | None, typer.Option(help="labels file (id + target), joined by --id")
+    ] = None,
+    estimate: Annotated[
+        bool | None,
+        typer.Option(
+            "--estimate/--no-estimate",
+            help="label-free estimates (default: when labels are missing)",
+        ),
+    ] = None,
+    skew: Annotated[
+        str | None, typer.Option(help="training data: check training-serving skew")
+    ] = None,
+    multivariate: Annotated[
+        bool,
+        typer.Option("--multivariate/--no-multivariate", help="PCA and domain-classifier drift"),
+    ] = True,
+    outliers: Annotated[
+        bool | None,
+        typer.Option(
+            "--outliers/--no-outliers", help="outlier detectors (default: with a target or score)"
+        ),
+    ] = None,
+    segments: Annotated[
+        bool | None,
+        typer.Option(
+            "--segments/--no-segments", help="worst segments (default: with a target or score)"
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="write the JSON report here")
     ] = None,
@@ -120,7 +149,21 @@ def report(
         def tell(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        result = compare(ref, current, schema_obj, plan, window=window, progress=tell, **roles)
+        result = compare(
+            ref,
+            current,
+            schema_obj,
+            plan,
+            window=window,
+            labels=labels,
+            estimate=estimate,
+            multivariate=multivariate,
+            outliers=outliers,
+            segments=segments,
+            skew=skew,
+            progress=tell,
+            **roles,
+        )
     _write(result, json_out, html_out)
     if not quiet:
         result.print(out)

@@ -112,7 +112,18 @@ def credit_stream(
         y = rng.random(weekly_rows) < default_probability(x)
         begin = start + timedelta(weeks=week)
         parts.append(_table(x, y, model, rng, begin, 7, reference_rows + week * weekly_rows))
-    return Stream(reference, pa.concat_tables(parts), model)
+    production = _hide_late_labels(pa.concat_tables(parts))
+    return Stream(reference, production, model)
+
+
+def _hide_late_labels(table: pa.Table) -> pa.Table:
+    """Labels not yet arrived by the end of the stream are missing, as in production."""
+    import pyarrow.compute as pc
+
+    now = pc.max(table.column("timestamp"))
+    arrived = pc.less_equal(table.column("label_time"), now)
+    labels = pc.if_else(arrived, table.column("defaulted"), pa.scalar(None, pa.int64()))
+    return table.set_column(table.schema.get_field_index("defaulted"), "defaulted", labels)
 
 
 def _table(x, y, model, rng, begin: datetime, days: int, first_id: int) -> pa.Table:

@@ -24,8 +24,12 @@ from steward._exceptions import InputError, UnknownColumn
 from steward.io import to_arrow
 
 
-def join_labels(current: Any, labels: Any, id: str, target: str | None = None  # noqa: A002
-                ) -> tuple[pa.Table, int]:
+def join_labels(
+    current: Any,
+    labels: Any,
+    id: str,
+    target: str | None = None,
+) -> tuple[pa.Table, int]:
     """Left-join ``labels`` onto ``current`` by ``id``; returns the table and unmatched labels.
 
     ``target`` names the label column; when omitted, the labels must have exactly one column
@@ -35,12 +39,12 @@ def join_labels(current: Any, labels: Any, id: str, target: str | None = None  #
     current, labels = to_arrow(current), to_arrow(labels)
     for table, what in ((current, "current data"), (labels, "labels")):
         if id not in table.column_names:
-            raise UnknownColumn(f"the {what} have no id column {id!r}; columns: "
-                                f"{table.column_names}")
+            raise UnknownColumn(
+                f"the {what} have no id column {id!r}; columns: {table.column_names}"
+            )
     target = target or _only_label_column(labels, id)
     if target not in labels.column_names:
-        raise UnknownColumn(f"the labels have no column {target!r}; columns: "
-                            f"{labels.column_names}")
+        raise UnknownColumn(f"the labels have no column {target!r}; columns: {labels.column_names}")
     labels = _deduplicated(labels.select([id, target]), id, target)
     labels = labels.rename_columns([id, "__steward_label"])
     labels = labels.set_column(0, id, pc.cast(labels.column(0), current.schema.field(id).type))
@@ -53,22 +57,25 @@ def join_labels(current: Any, labels: Any, id: str, target: str | None = None  #
         label = pc.coalesce(label, existing)
         joined = joined.drop_columns([target])
     joined = joined.drop_columns(["__steward_row", "__steward_label"])
-    joined = joined.append_column(target, label).select([*current.column_names, target]
-                                                        if target not in current.column_names
-                                                        else current.column_names)
+    joined = joined.append_column(target, label).select(
+        [*current.column_names, target]
+        if target not in current.column_names
+        else current.column_names
+    )
     matched = pc.is_in(labels.column(id), value_set=current.column(id).combine_chunks())
     return joined, int(len(matched) - pc.sum(matched).as_py())
 
 
-def _only_label_column(labels: pa.Table, id: str) -> str:  # noqa: A002
+def _only_label_column(labels: pa.Table, id: str) -> str:
     others = [c for c in labels.column_names if c != id]
     if len(others) != 1:
-        raise InputError(f"the labels have columns {others} besides {id!r}; name the label "
-                         "column (--target)")
+        raise InputError(
+            f"the labels have columns {others} besides {id!r}; name the label column (--target)"
+        )
     return others[0]
 
 
-def _deduplicated(labels: pa.Table, id: str, target: str) -> pa.Table:  # noqa: A002
+def _deduplicated(labels: pa.Table, id: str, target: str) -> pa.Table:
     distinct = labels.group_by([id, target]).aggregate([])
     if distinct.num_rows == pc.count_distinct(labels.column(id)).as_py():
         return distinct

@@ -3,6 +3,8 @@
 ``report``: four columns (two numeric, one categorical, one boolean) over four windows; ``age``
 drifts in windows 1–3 (sustained), ``plan`` only in window 1 (transient). ``hostile_report`` is
 the same report with HTML, quotes, Rich markup and control characters in names and values.
+``model_report`` adds performance, estimate, stream, segment, outlier, multivariate and skew
+findings (``model_findings.py``); ``hostile_model_report`` puts hostile text in those too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from typing import Any
 
 import pytest
+from model_findings import UNRELIABLE_REASON, model_findings, segments_clear
 
 WINDOW_LABELS = ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"]
 
@@ -199,6 +202,30 @@ def make_hostile(report: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def make_model_report() -> dict[str, Any]:
+    report = make_report()
+    report["findings"] += model_findings()
+    return json.loads(json.dumps(report))
+
+
+def make_hostile_model(report: dict[str, Any]) -> dict[str, Any]:
+    """``make_hostile`` plus hostile target, reason, segment, client, detector and pair text."""
+    text = json.dumps(report)
+    text = text.replace('"churned"', json.dumps(HOSTILE["value"]))
+    text = text.replace("mahalanobis", "</script><b>maha</b>")
+    text = text.replace(json.dumps(UNRELIABLE_REASON), json.dumps(HOSTILE["message"]))
+    report = make_hostile(json.loads(text))
+    for finding in report["findings"]:
+        details = finding["details"]
+        if finding["check"] == "segment.worst" and details["rows"] == 412:
+            details["conditions"] = [HOSTILE["value"], HOSTILE["labels"][1]]
+        if finding["check"] == "outlier.client" and details["rows"] == 900:
+            details.update(client=HOSTILE["markup"], reasons=[HOSTILE["control"]])
+        if finding["check"] == "skew.row_mismatch":
+            details["top_pairs"] = [[HOSTILE["labels"][2], "<b>x</b>"]]
+    return report
+
+
 def make_big_report(n_columns: int = 200, n_windows: int = 50) -> dict[str, Any]:
     """Many columns and windows: half numeric (20 bins), half categorical (10 labels)."""
     names = [f"feature_{i:03d}" for i in range(n_columns)]
@@ -264,6 +291,32 @@ def overall_report(report: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def hostile_report(report: dict[str, Any]) -> dict[str, Any]:
     return make_hostile(report)
+
+
+@pytest.fixture
+def model_report() -> dict[str, Any]:
+    return make_model_report()
+
+
+@pytest.fixture
+def plain_model_report(model_report: dict[str, Any]) -> dict[str, Any]:
+    """The model report on all rows only: no windows, so no timelines."""
+    report = copy.deepcopy(model_report)
+    report["findings"] = [f for f in report["findings"] if f["window"] is None]
+    report["windows"] = []
+    report["summary"].update(windows=0, sustained=[], transient=[])
+    return report
+
+
+@pytest.fixture
+def clear_segments_report(model_report: dict[str, Any]) -> dict[str, Any]:
+    found = [f for f in model_report["findings"] if f["check"] != "segment.worst"]
+    return dict(model_report, findings=found + segments_clear())
+
+
+@pytest.fixture
+def hostile_model_report(model_report: dict[str, Any]) -> dict[str, Any]:
+    return make_hostile_model(model_report)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from steward.report import html as report_html
-from steward.report.html import MAX_COLUMN_CHARTS, format_number, render_html
+from steward.report._view import format_number
+from steward.report.html import MAX_COLUMN_CHARTS, render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,6 +33,19 @@ ALL_PLOTS_DRAWN = """() =>
     document.querySelectorAll("script.steward-figure").length"""
 PLOTS_WITH_TRACES = """() => Array.from(document.querySelectorAll(".js-plotly-plot"))
     .filter((plot) => plot.querySelector("svg.main-svg g.trace")).length"""
+MODEL_PROBES = {
+    "filled bands": "document.querySelectorAll('#chart-performance-0 path.js-fill').length",
+    "hollow red points": """Array.from(document.querySelectorAll(
+        '#chart-performance-0 .scatterlayer path.point')).filter((p) =>
+        p.style.fill === 'none' && p.style.stroke === 'rgb(220, 38, 38)').length""",
+    "coverage bars": "document.querySelectorAll('#chart-performance-0 .barlayer path').length",
+    "reference and detection lines": "document.querySelectorAll("
+    "'#chart-performance-0 .shapelayer path').length",
+    "legend": "Array.from(document.querySelectorAll('#chart-performance-0 .legendtext'))"
+    ".map((e) => e.textContent)",
+    "shaded episodes": "document.querySelectorAll('#chart-outliers .shapelayer path').length",
+    "outlier lines": "document.querySelectorAll('#chart-outliers .scatterlayer .trace').length",
+}
 URL_ATTRIBUTES = {"src", "href", "action", "srcset", "poster", "data", "xlink:href", "formaction"}
 
 
@@ -110,7 +124,9 @@ def test_plotly_js_is_inlined_once(report: dict[str, Any]) -> None:
     assert len(text) < len(bundle) + 200_000
 
 
-@pytest.mark.parametrize("name", ["report", "hostile_report", "big_report"])
+@pytest.mark.parametrize(
+    "name", ["report", "hostile_report", "big_report", "model_report", "hostile_model_report"]
+)
 def test_no_network_references(name: str, request: pytest.FixtureRequest) -> None:
     page = parse(request.getfixturevalue(name))
     urls = [
@@ -324,6 +340,7 @@ class Visit:
     plots: int = 0
     svg_plots: int = 0
     tick_text: list[str] = field(default_factory=list)
+    probes: dict[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -338,7 +355,14 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def open_report(browser: Any, report: dict[str, Any], path: Path, screenshot: str = "") -> Visit:
+def open_report(
+    browser: Any,
+    report: dict[str, Any],
+    path: Path,
+    screenshot: str = "",
+    probes: dict[str, str] | None = None,
+) -> Visit:
+    """Open the rendered page offline; ``probes`` are JS expressions evaluated once drawn."""
     path.write_text(render_html(report), encoding="utf-8")
     visit = Visit()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -351,6 +375,7 @@ def open_report(browser: Any, report: dict[str, Any], path: Path, screenshot: st
     visit.plots = page.locator(".js-plotly-plot").count()
     visit.svg_plots = page.evaluate(PLOTS_WITH_TRACES)
     visit.tick_text = page.locator(".js-plotly-plot .xtick text").all_text_contents()
+    visit.probes = {name: page.evaluate(js) for name, js in (probes or {}).items()}
     if screenshot:
         page.screenshot(path=screenshot, full_page=True)
     page.close()
@@ -398,3 +423,35 @@ def test_big_report_renders_in_chromium(
     visit = open_report(browser, big_report, tmp_path / "big.html")
     assert visit.errors == [] and visit.blocked == []
     assert visit.plots == MAX_COLUMN_CHARTS + 1
+
+
+@pytest.mark.slow
+def test_model_report_charts_render_in_chromium(
+    browser: Any, model_report: dict[str, Any], tmp_path: Path
+) -> None:
+    visit = open_report(
+        browser, model_report, tmp_path / "model.html", "/tmp/report2.png", MODEL_PROBES
+    )
+    assert visit.errors == [] and visit.blocked == []
+    assert visit.plots == len(parse(model_report).figures()) == 12
+    assert visit.svg_plots == visit.plots
+    assert visit.probes == {
+        "filled bands": 2,  # realised, and estimated up to the unreliable window
+        "hollow red points": 1,
+        "coverage bars": 4,
+        "reference and detection lines": 3,
+        "legend": [
+            "label coverage", "realised", "estimated", "estimate unreliable", "stream detection"
+        ],
+        "shaded episodes": 4,  # two outlier events, two drift lanes
+        "outlier lines": 6,  # rate and reference per detector, two legend swatches
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_hostile_model_report_runs_no_injected_script(
+    browser: Any, hostile_model_report: dict[str, Any], tmp_path: Path
+) -> None:
+    visit = open_report(browser, hostile_model_report, tmp_path / "hostile_model.html")
+    assert visit.dialogs == [] and visit.errors == [] and visit.blocked == []
+    assert visit.plots == visit.svg_plots == len(parse(hostile_model_report).figures())

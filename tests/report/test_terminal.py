@@ -7,13 +7,14 @@ import re
 from typing import Any
 
 import pytest
+from model_findings import CALIBRATION_REASON, SEGMENTS_CLEAR, UNRELIABLE_REASON
 from rich.console import Console
 
 from steward.report.terminal import render_terminal
 
 
-def printed(report: dict[str, Any], **options: Any) -> str:
-    console = Console(file=io.StringIO(), width=160, color_system=None, **options)
+def printed(report: dict[str, Any], width: int = 160, **options: Any) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None, **options)
     render_terminal(report, console)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -113,3 +114,72 @@ def test_big_report_is_capped(big_report: dict[str, Any]) -> None:
     text = printed(big_report)
     assert "… and 158 more drifting columns" in text
     assert len(text.splitlines()) < 60
+
+
+# --------------------------------------------------------------------------- model sections
+
+
+def test_model_tables_come_between_verdict_and_quality(model_report: dict[str, Any]) -> None:
+    text = printed(model_report)
+    titles = ["Model performance", "Drifting columns", "Worst segments", "Outlier rates"]
+    titles += ["Flagged clients", "Quality problems"]
+    positions = [text.index(title) for title in titles]
+    assert positions == sorted(positions)
+    assert text.splitlines()[-1].startswith("4 windows (last 2026-01-26)")
+
+
+def test_performance_table_shows_bands(model_report: dict[str, Any]) -> None:
+    text = printed(model_report)
+    assert "realised [band]" in text and "estimated [band]" in text
+    assert line_of(text, " roc_auc ").split() == [
+        "roc_auc", "0.86", "[0.84,", "0.88]", "0.84", "[0.815,", "0.865]", "0.9", "46.2%", "warn",
+    ]  # fmt: skip
+    assert line_of(text, " precision ").split()[4:] == ["–", "0.72", "46.2%", "warn"]
+    assert "(unreliable)" in line_of(text, " f1 ")
+
+
+def test_unreliable_estimates_give_their_reasons(model_report: dict[str, Any]) -> None:
+    lines = [line for line in printed(model_report).splitlines() if "unreliable:" in line]
+    assert lines == [
+        f"estimate of f1 (all rows) unreliable: {CALIBRATION_REASON}",
+        f"estimate of roc_auc (2026-01-26) unreliable: {UNRELIABLE_REASON}",
+    ]
+
+
+def test_worst_segments_and_outliers(model_report: dict[str, Any]) -> None:
+    text = printed(model_report)
+    assert line_of(text, "plan = pro and age >= 60").split()[-8:] == [
+        "412", "1.65%", "0.31", "/", "0.12", "2.58", "3.1e-06", "fail",
+    ]  # fmt: skip
+    assert line_of(text, " isolation_forest ").split() == [
+        "isolation_forest", "2.1%", "1%", "1e-06", "525", "/", "25,000", "fail",
+    ]  # fmt: skip
+    clients = text.split("Flagged clients")[1].split("Quality problems")[0]
+    assert line_of(clients, "api-key-7f3a").split()[:6] == [
+        "api-key-7f3a", "900", "3.6%", "41%", "80%", "fail",
+    ]  # fmt: skip
+    assert "batch-nightly" in clients and " web " not in clients  # ok clients are left out
+
+
+def test_no_significant_segment_is_one_line(clear_segments_report: dict[str, Any]) -> None:
+    text = printed(clear_segments_report)
+    assert f"Segments: {SEGMENTS_CLEAR}" in text
+    assert "Worst segments" not in text
+
+
+def test_drift_only_report_prints_no_model_tables(report: dict[str, Any]) -> None:
+    text = printed(report)
+    for title in ("Model performance", "Worst segments", "Outlier rates", "Flagged clients"):
+        assert title not in text
+
+
+def test_hostile_model_values_print_literally(
+    hostile_model_report: dict[str, Any], hostile: dict[str, Any]
+) -> None:
+    text = printed(hostile_model_report, width=240)
+    assert "\x1b" not in text and "\x07" not in text
+    assert f"({hostile['window']}) unreliable: {hostile['message']}" in text
+    assert hostile["markup"] in line_of(text, " 900 ")  # the client, not read as markup
+    assert "bell\\x07\\x1b[31mred" in line_of(text, " 900 ")
+    assert "</script><b>maha</b>" in text
+    assert f"{hostile['value']} and {hostile['labels'][1]}" in text

@@ -24,6 +24,7 @@ from steward.profile._hash import combine, count_duplicates, hash_column
 from steward.profile._hll import HyperLogLog
 from steward.profile.categorical import TOP_K, CategoricalProfile
 from steward.profile.datetime import DatetimeProfile
+from steward.profile.model import ModelProfile
 from steward.profile.numeric import NumericProfile
 from steward.profile.reservoir import CAPACITY, Reservoir
 from steward.profile.text import TextProfile
@@ -114,6 +115,7 @@ class Profile:
     duplicate_rows: int = 0
     config: ProfileConfig = field(default_factory=ProfileConfig)
     unparsed: dict[str, int] = field(default_factory=dict)
+    model: ModelProfile | None = None
 
     def __getitem__(self, name: str) -> ColumnProfile:
         return self.columns[name]
@@ -131,6 +133,7 @@ class Profile:
             self.duplicate_rows + other.duplicate_rows, self.config,
             {k: self.unparsed.get(k, 0) + other.unparsed.get(k, 0)
              for k in {*self.unparsed, *other.unparsed}},
+            _merge_model(self.model, other.model),
         )
 
     def to_bytes(self) -> bytes:
@@ -140,6 +143,7 @@ class Profile:
             "config": self.config.__dict__,
             "columns": {name: col.to_dict() for name, col in self.columns.items()},
             "reservoir": encode_bytes(self.reservoir.to_bytes()),
+            "model": self.model.to_dict() if self.model is not None else None,
         }
         return MAGIC + zlib.compress(json.dumps(header).encode())
 
@@ -157,7 +161,16 @@ class Profile:
             {n: _DECODERS[c["kind"]](c) for n, c in header["columns"].items()},
             Reservoir.from_bytes(decode_bytes(header["reservoir"]), config.reservoir),
             header["duplicate_rows"], config, header.get("unparsed", {}),
+            ModelProfile.from_dict(header["model"]) if header.get("model") else None,
         )
+
+
+def _merge_model(a: ModelProfile | None, b: ModelProfile | None) -> ModelProfile | None:
+    if a is None and b is None:
+        return None
+    if a is None or b is None:
+        raise ProfileMismatch("cannot merge a profile with model aggregates and one without")
+    return a.merge(b)
 
 
 def _merge_column(name: str, a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
@@ -218,7 +231,8 @@ def profile(
     sample = Reservoir.build(table.select(list(hashes)), row_hashes, config.seed, config.reservoir)
     unparsed = {name: _nulls(columns[name]) - nulls_before[name] for name in columns}
     unparsed = {name: count for name, count in unparsed.items() if count > 0}
-    return Profile(schema, table.num_rows, columns, sample, duplicates, config, unparsed)
+    model = ModelProfile.build(table, schema, reference.model if reference is not None else None)
+    return Profile(schema, table.num_rows, columns, sample, duplicates, config, unparsed, model)
 
 
 def _nulls(column: ColumnProfile) -> int:

@@ -9,7 +9,7 @@ positions of the detections and leaves exactly the state that item-by-item updat
 >>> from steward import stream
 >>> detector = stream.create("ddm")
 >>> [int(i) for i in detector.update_many([0, 0, 0, 0, 1] * 100 + [1, 1, 0] * 30)]
-[521]
+[537]
 >>> sorted(stream.REGISTRY)[:3]
 ['adwin', 'cusum', 'ddm']
 """

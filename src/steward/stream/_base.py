@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 
 D = TypeVar("D", bound="Detector")
 
-_FIRST_CHUNK = 512
-_LAST_CHUNK = 8192
+_SHORT = 64  # after runs this short, update_many takes the next few items one by one
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,7 @@ class Detector:
     info: ClassVar[DetectorInfo]
     tuning: ClassVar[Tuning]
     _state: ClassVar[tuple[str, ...]] = ()
+    _chunk: ClassVar[tuple[int, int]] = (2048, 8192)  # first and largest update_many chunk
 
     _drift_detected: bool
     _warning_detected: bool
@@ -101,17 +101,22 @@ class Detector:
         x = self._check_many(values)
         hits: list[int] = []
         stats: list[float] = []
-        i, chunk = 0, _FIRST_CHUNK
+        first, last = self._chunk
+        i, chunk, start = 0, first, -1
         while i < len(x):
             if self._drift_detected:
-                self._reset()
-                chunk = _FIRST_CHUNK
-            i += self._run(x[i : i + chunk])
+                self._reset()  # expect a run like the last one
+                chunk = first if start < 0 else min(last, max(_SHORT, 2 * (i - start)))
+                start = i
+            if chunk <= _SHORT:  # detections come fast: NumPy's overhead would dominate
+                i += Detector._run(self, x[i : i + 4 * _SHORT])
+            else:
+                i += self._run(x[i : i + chunk])
             if self._drift_detected:
                 hits.append(i - 1)
                 stats.append(self.statistic)
             else:
-                chunk = min(2 * chunk, _LAST_CHUNK)
+                chunk = min(2 * chunk, last)
         return np.asarray(hits, dtype=np.int64), stats
 
     def _step(self, x: float) -> None:
@@ -220,6 +225,11 @@ class Detector:
 
         value = calibrate(cls.info.name, arl0, p0=p0, seed=seed, **params)
         return cls(**cls.with_threshold(params, value))
+
+    @classmethod
+    def calibration_grid(cls, params: dict[str, Any]) -> list[float] | None:
+        """The threshold values worth trying when the decision is discrete, else None."""
+        return None
 
     @classmethod
     def with_threshold(cls, params: dict[str, Any], value: float) -> dict[str, Any]:

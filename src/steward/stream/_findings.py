@@ -4,10 +4,10 @@
 >>> errors = [0, 0, 0, 0, 1] * 100 + [1, 1, 0] * 30
 >>> found = detect("ddm", errors)
 >>> [(d.index, round(d.statistic, 2)) for d in found]
-[(521, 3.09)]
+[(537, 3.03)]
 >>> finding = detections_to_findings("ddm", found, lambda i: i // 100)[0]
 >>> finding.check, finding.window, finding.verdict.value, finding.details
-('stream.ddm', 5, 'fail', {'index': 521, 'window': 5})
+('stream.ddm', 5, 'fail', {'index': 537, 'window': 5})
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def detect(detector: Detector | str, values: Any, **params: Any) -> list[Detecti
     indices, statistics = detector._scan(values)
     return [
         Detection(int(i), float(s), detector.critical_value)
-        for i, s in zip(indices.tolist(), statistics)
+        for i, s in zip(indices.tolist(), statistics, strict=True)
     ]
 
 

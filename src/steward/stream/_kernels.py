@@ -50,7 +50,8 @@ class Decay:
 def decay(a: float) -> Decay:
     """The cached power tables of ``a`` (``0 < a <= 1``)."""
     pw = np.power(a, np.arange(_TABLE + 1, dtype=np.float64))
-    ipw = 1.0 / np.where(pw > 0, pw, 1.0)
+    with np.errstate(over="ignore"):  # only entries up to ``block`` are ever used
+        ipw = 1.0 / np.where(pw > 0, pw, 1.0)
     block = _TABLE if a == 1.0 else max(1, min(_TABLE, int(600.0 / -math.log(a))))
     coarse = [1.0]  # a ** (TABLE * m); the last entry (0.0, or 1.0 when a == 1) repeats
     step = float(pw[_TABLE])

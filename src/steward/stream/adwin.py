@@ -53,6 +53,7 @@ class ADWIN(Detector):
 
     tuning = Tuning("delta", 1e-12, 0.5, stricter="lower")
     _state = ("n", "width", "total", "variance", "rows")
+    _chunk = (8192, 8192)
 
     def __init__(
         self,
@@ -65,7 +66,10 @@ class ADWIN(Detector):
         require(0 < delta < 1, f"adwin: delta must be in (0, 1), got {delta}")
         require(clock >= 1, f"adwin: clock must be >= 1, got {clock}")
         require(max_buckets >= 2, f"adwin: max_buckets must be >= 2, got {max_buckets}")
-        require(min_window_length >= 1, f"adwin: min_window_length must be >= 1, got {min_window_length}")
+        require(
+            min_window_length >= 1,
+            f"adwin: min_window_length must be >= 1, got {min_window_length}",
+        )
         require(grace_period >= 0, f"adwin: grace_period must be >= 0, got {grace_period}")
         self.delta = delta
         self.clock = clock
@@ -86,6 +90,16 @@ class ADWIN(Detector):
     def width(self) -> int:
         """Items in the current window."""
         return int(self._width)
+
+    @property
+    def total(self) -> float:
+        """Sum of the items in the current window."""
+        return self._total
+
+    @property
+    def variance(self) -> float:
+        """Sum of squared deviations in the current window (River's ``variance``)."""
+        return self._variance
 
     @property
     def estimation(self) -> float:
@@ -129,38 +143,62 @@ class ADWIN(Detector):
             i += 1
 
     def _check(self) -> None:
-        """Test every split; while one is significant, drop the oldest bucket (drift)."""
-        first = True
-        while True:
-            sums = [s for row in reversed(self._rows) for s in row[0]]
-            sizes = [float(1 << i) for i in reversed(range(len(self._rows))) for _ in self._rows[i][0]]
-            cut, ratio = _evaluate(
-                np.asarray([sums]),
-                np.asarray([sizes]),
-                np.asarray([len(sums)]),
-                np.asarray([self._width]),
-                np.asarray([self._total]),
-                np.asarray([self._variance]),
-                self.delta,
-                self.min_window_length,
-            )
-            if first:
-                self._statistic, first = float(ratio[0]), False
-            if not cut[0] or self._width <= 0:
-                return
-            self._drift_detected = True
+        """Test every split; while one is significant, drop the oldest bucket (drift).
+
+        River rescans after each drop; here the states after dropping 1, 2, … buckets are
+        computed first (with River's arithmetic) and all rescans run at once.
+        """
+        rows = range(len(self._rows) - 1, -1, -1)
+        sums = np.asarray([s for i in rows for s in self._rows[i][0]])
+        sizes = np.asarray([float(1 << i) for i in rows for _ in self._rows[i][0]])
+        gap, epsilon, valid = self._scan_splits(
+            sums[:, None], sizes[:, None], [self._width], [self._total], [self._variance]
+        )
+        self._statistic = _ratio(gap[:, 0], epsilon[:, 0], valid[:, 0])
+        if not (valid & (gap > epsilon)).any():
+            return
+        self._drift_detected = True
+        after = self._after_drops([v for i in rows for v in self._rows[i][1]], sums, sizes)
+        kept = np.arange(len(sums))[:, None] >= np.arange(1, len(sums))[None, :]
+        gap, epsilon, valid = self._scan_splits(
+            np.where(kept, sums[:, None], 0.0), np.where(kept, sizes[:, None], 0.0), *after
+        )
+        drops = 1 + int(np.argmin((valid & (gap > epsilon)).any(axis=0)))
+        for _ in range(drops):
             self._drop_oldest()
 
+    def _scan_splits(
+        self, sums: np.ndarray, sizes: np.ndarray, width: list, total: list, variance: list
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _splits(
+            sums,
+            sizes,
+            np.asarray(width, dtype=np.float64),
+            np.asarray(total, dtype=np.float64),
+            np.asarray(variance, dtype=np.float64),
+            self.delta,
+            self.min_window_length,
+        )
+
+    def _after_drops(
+        self, variances: list[float], sums: np.ndarray, sizes: np.ndarray
+    ) -> tuple[list[float], list[float], list[float]]:
+        """Width, total and variance after dropping the 1, 2, … oldest buckets."""
+        width, total, variance = self._width, self._total, self._variance
+        out: tuple[list[float], list[float], list[float]] = ([], [], [])
+        for size, u, v in zip(sizes.tolist()[:-1], sums.tolist(), variances, strict=False):
+            width, total, variance = _dropped(width, total, variance, size, u, v)
+            out[0].append(width)
+            out[1].append(total)
+            out[2].append(variance)
+        return out
+
     def _drop_oldest(self) -> None:
-        size = float(1 << (len(self._rows) - 1))
         sums, variances = self._rows[-1]
-        u, v = sums.pop(0), variances.pop(0)
-        mu = u / size
-        self._width -= size
-        self._total -= u
-        mu_window = self._total / self._width
-        self._variance -= v + size * self._width * (mu - mu_window) * (mu - mu_window) / (
-            size + self._width
+        size = float(1 << (len(self._rows) - 1))
+        state = self._width, self._total, self._variance
+        self._width, self._total, self._variance = _dropped(
+            *state, size, sums.pop(0), variances.pop(0)
         )
         if not sums:
             self._rows.pop()
@@ -178,84 +216,110 @@ class ADWIN(Detector):
             increments = np.where(width > 1.0, (width - 1.0) * dv * dv / width, 0.0)
         variances = running_sums(self._variance, increments)
         rows = self._grow(x)
-        first_kept = _kept(n0, m, len(rows))[0]
+        first_kept = _kept_one(n0, m, len(rows))[0]
         ticks = np.flatnonzero((ends % self.clock == 0) & (width > self.grace_period))
         stop, hit = len(x) - 1, False
         if len(ticks):
-            cut, ratios = self._evaluate_ticks(
+            gap, epsilon, valid = self._evaluate_ticks(
                 rows, first_kept, ends[ticks], totals[ticks], variances[ticks]
             )
-            hits = np.flatnonzero(cut)
+            hits = np.flatnonzero((valid & (gap > epsilon)).any(axis=0))
             hit = bool(len(hits))
             stop = int(ticks[hits[0]]) if hit else stop
-            self._statistic = float(ratios[hits[0] if hit else -1])
+            at = hits[0] if hit else -1
+            self._statistic = _ratio(gap[:, at], epsilon[:, at], valid[:, at])
         self._n = int(ends[stop])
         self._width = float(width[stop])
         self._total, self._variance = float(totals[stop]), float(variances[stop])
-        lo, hi = _kept(self._n, m, len(rows))
+        lo, hi = _kept_one(self._n, m, len(rows))
         self._rows = [
-            [row[0][int(a - f) : int(b - f)].tolist(), row[1][int(a - f) : int(b - f)].tolist()]
-            for row, a, b, f in zip(rows, lo, hi, first_kept)
+            row[:, a - f : b - f].tolist()
+            for row, a, b, f in zip(rows, lo, hi, first_kept, strict=True)
             if b > 0
         ] or [[[], []]]
         if hit:
             self._check()
         return stop + 1
 
-    def _grow(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every bucket held at any point of the chunk, per row, from the first one kept now."""
+    def _grow(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every bucket held at any point of the chunk, per row, from the first one kept now.
+
+        Row ``i`` is a ``(2, k)`` array of bucket sums and variances; its buckets merge in
+        aligned pairs, oldest first, into row ``i + 1``, as River's merges would.
+        """
         m = self.max_buckets
         out_before = _merged(self._n, m)
         out_after = _merged(self._n + len(x), m)
-        rows = []
-        sums = np.concatenate([np.asarray(self._rows[0][0], dtype=np.float64), x])
-        variances = np.concatenate([np.asarray(self._rows[0][1], dtype=np.float64), np.zeros(len(x))])
-        i = 0
-        while True:
-            rows.append((sums, variances))
-            new = (out_after[i] if i < len(out_after) else 0) - (out_before[i] if i < len(out_before) else 0)
-            held = self._rows[i + 1] if i + 1 < len(self._rows) else [[], []]
-            if new <= 0 and not held[0]:
-                return rows
-            size = float(1 << i)
-            a, b = sums[0 : 2 * new : 2], sums[1 : 2 * new : 2]
-            mu1, mu2 = a / size, b / size
-            spread = size * 0.5 * (mu1 - mu2) * (mu1 - mu2)
-            merged = variances[0 : 2 * new : 2] + variances[1 : 2 * new : 2] + spread
-            sums = np.concatenate([np.asarray(held[0], dtype=np.float64), a + b])
-            variances = np.concatenate([np.asarray(held[1], dtype=np.float64), merged])
-            i += 1
+        row = np.concatenate(
+            [np.asarray(self._rows[0], dtype=np.float64), [x, np.zeros(len(x))]], axis=1
+        )
+        rows = [row]
+        for i in range(max(len(out_after), len(self._rows) - 1)):
+            new = out_after[i] - (out_before[i] if i < len(out_before) else 0)
+            if new <= 0 and i + 1 >= len(self._rows):
+                break  # no row above this one, and none is needed yet
+            held = np.asarray(
+                self._rows[i + 1] if i + 1 < len(self._rows) else [[], []], dtype=np.float64
+            )
+            if new > 0:
+                size = float(1 << i)
+                first, second = row[:, 0 : 2 * new : 2], row[:, 1 : 2 * new : 2]
+                merged = first + second  # sums, and the two variances added
+                gap = first[0] / size - second[0] / size
+                merged[1] += size * 0.5 * gap * gap
+                held = np.concatenate([held, merged], axis=1)
+            row = held
+            rows.append(row)
+        return rows
 
     def _evaluate_ticks(
         self,
-        rows: list[tuple[np.ndarray, np.ndarray]],
-        first_kept: np.ndarray,
+        rows: list[np.ndarray],
+        first_kept: list[int],
         ends: np.ndarray,
         totals: np.ndarray,
         variances: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Evaluate every check of the chunk at once (oldest bucket first in each row)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Evaluate every check of the chunk at once: one column per check.
+
+        Each row of the histogram gets ``max_buckets`` slots, oldest row first; unused slots
+        hold empty buckets, whose splits repeat the previous split and change nothing.
+        """
+        top_first = list(range(len(rows) - 1, -1, -1))
         lo, hi = _kept(ends, self.max_buckets, len(rows))
-        order = range(len(rows) - 1, -1, -1)
-        offsets = np.cumsum([0] + [len(rows[i][0]) for i in order])
-        flat = np.concatenate([rows[i][0] for i in order])
-        flat_size = np.concatenate([np.full(len(rows[i][0]), float(1 << i)) for i in order])
-        starts = np.stack([offsets[j] + lo[i] - first_kept[i] for j, i in enumerate(order)], axis=1)
-        lengths = np.stack([np.maximum(hi[i] - lo[i], 0) for i in order], axis=1)
-        counts = lengths.sum(axis=1)
-        seg_len, seg_start = lengths.ravel(), starts.ravel()
-        pieces = int(seg_len.sum())
-        source = np.repeat(seg_start - (np.cumsum(seg_len) - seg_len), seg_len) + np.arange(pieces)
-        row = np.repeat(np.arange(len(ends)), counts)
-        col = np.arange(pieces) - np.repeat(np.cumsum(counts) - counts, counts)
-        sums = np.zeros((len(ends), int(counts.max())))
-        sizes = np.zeros_like(sums)
-        sums[row, col] = flat[source]
-        sizes[row, col] = flat_size[source]
-        return _evaluate(
-            sums, sizes, counts, ends.astype(np.float64), totals, variances,
-            self.delta, self.min_window_length,
+        lengths = np.asarray([rows[i].shape[1] for i in top_first])
+        offsets = np.empty(len(rows), dtype=np.int64)
+        offsets[top_first] = np.cumsum(lengths) - lengths
+        flat = np.concatenate([rows[i][0] for i in top_first] + [np.zeros(1)])
+        base = (offsets - np.asarray(first_kept))[:, None]
+        start, end = (lo + base)[top_first], (hi + base)[top_first]
+        index = start[:, None, :] + np.arange(self.max_buckets)[None, :, None]
+        inside = index < end[:, None, :]
+        sums = flat[np.where(inside, index, len(flat) - 1)]
+        bucket = np.ldexp(1.0, np.asarray(top_first))[:, None, None]
+        sizes = np.where(inside, bucket, 0.0)
+        shape = (len(rows) * self.max_buckets, len(ends))
+        return _splits(
+            sums.reshape(shape),
+            sizes.reshape(shape),
+            ends.astype(np.float64),
+            totals,
+            variances,
+            self.delta,
+            self.min_window_length,
         )
+
+
+def _dropped(
+    width: float, total: float, variance: float, size: float, u: float, v: float
+) -> tuple[float, float, float]:
+    """Window width, total and variance without a bucket of ``size`` items, sum ``u``."""
+    mu = u / size
+    width -= size
+    total -= u
+    mu_window = total / width
+    variance -= v + size * width * (mu - mu_window) * (mu - mu_window) / (size + width)
+    return width, total, variance
 
 
 def _merged(n: int, m: int) -> list[int]:
@@ -267,51 +331,63 @@ def _merged(n: int, m: int) -> list[int]:
     return out
 
 
-def _kept(n: int | np.ndarray, m: int, rows: int) -> tuple[list, list]:
+def _kept_one(n: int, m: int, rows: int) -> tuple[list[int], list[int]]:
     """Per row, the index range ``[lo, hi)`` of the buckets it holds after ``n`` items.
 
-    Buckets are numbered in the order the row received them; a row holds all it received
-    but the ``2 * merged`` oldest.
+    Buckets are numbered in the order the row received them; a row that received ``r``
+    merges ``max(0, (r - m + 1) // 2)`` pairs out, so it holds all but the ``2 * merged``
+    oldest. Composed over rows: row ``i`` received ``max(0, (n - (m - 1)(2**i - 1)) >> i)``.
     """
-    lo, hi = [], []
-    received = np.asarray(n)
-    for _ in range(rows):
-        merged = np.maximum(0, (received - m + 1) // 2)
-        lo.append(2 * merged)
-        hi.append(received)
-        received = merged
-    return lo, hi
+    received = [max(0, (n - (m - 1) * ((1 << i) - 1)) >> i) for i in range(rows + 1)]
+    return [2 * r for r in received[1:]], received[:-1]
 
 
-def _evaluate(
+def _kept(n: np.ndarray, m: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_kept_one` for many counts at once: ``(rows, len(n))`` arrays."""
+    level = np.arange(rows + 1)[:, None]
+    received = np.maximum(0, (n[None, :] - (m - 1) * ((1 << level) - 1)) >> level)
+    return 2 * received[1:], received[:-1]
+
+
+def _splits(
     sums: np.ndarray,
     sizes: np.ndarray,
-    counts: np.ndarray,
     width: np.ndarray,
     total: np.ndarray,
     variance: np.ndarray,
     delta: float,
     min_length: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each check (row), whether a split is significant and the largest gap / bound.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean gap, bound and validity of every split of every check (one check per column).
 
-    ``sums`` and ``sizes`` hold each check's buckets, oldest first, zero-padded; the split
-    after the newest bucket is not a split.
+    ``sums`` and ``sizes`` hold each check's buckets, oldest first (empty buckets are
+    allowed). The split after the newest bucket leaves ``n1 = 0`` and so is never valid.
     """
-    n0 = np.cumsum(sizes, axis=1)
-    n1 = width[:, None] - n0
-    u0 = np.cumsum(sums, axis=1)
-    u1 = np.cumsum(np.concatenate([total[:, None], -sums], axis=1), axis=1)[:, 1:]
-    position = np.arange(sums.shape[1])[None, :]
-    valid = (position < counts[:, None] - 1) & (n0 >= min_length) & (n1 >= min_length)
-    d_prime = np.asarray([math.log(2.0 * math.log(w) / delta) if w > 1 else math.nan for w in width.tolist()])
+    n0 = np.cumsum(sizes, axis=0)
+    n1 = width - n0
+    u0 = np.cumsum(sums, axis=0)
+    u1 = total - u0
+    valid = (n0 >= min_length) & (n1 >= min_length)
+    d_prime = np.asarray(
+        [math.log(2.0 * math.log(w) / delta) if w > 1 else 0.0 for w in width.tolist()]
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.abs(u0 / n0 - u1 / n1)
-        m_recip = 1.0 / (n0 - min_length + 1.0) + 1.0 / (n1 - min_length + 1.0)
-        epsilon = (
-            np.sqrt(2.0 * m_recip * (variance / width)[:, None] * d_prime[:, None])
-            + 2.0 / 3.0 * d_prime[:, None] * m_recip
-        )
-        cut = valid & (gap > epsilon)
+        u0 /= n0
+        u1 /= n1
+        gap = np.abs(u0 - u1, out=u0)
+        # 1 / (n0 - min + 1) + 1 / (n1 - min + 1), with n0 + n1 = width
+        n0 -= min_length - 1.0
+        n1 -= min_length - 1.0
+        n0 *= n1
+        m_recip = np.divide(width - 2.0 * (min_length - 1.0), n0, out=n0)
+        epsilon = np.sqrt(m_recip * (2.0 * variance / width * d_prime))
+        m_recip *= 2.0 / 3.0 * d_prime
+        epsilon += m_recip
+    return gap, epsilon, valid
+
+
+def _ratio(gap: np.ndarray, epsilon: np.ndarray, valid: np.ndarray) -> float:
+    """The largest gap / bound over the valid splits of one check (0 without any)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(valid & (epsilon > 0), gap / epsilon, 0.0)
-    return cut.any(axis=1), ratio.max(axis=1, initial=0.0)
+    return float(ratio.max(initial=0.0))

@@ -9,7 +9,7 @@ smallest (after ``warm_start`` items) and signals a warning when
 >>> from steward.stream import DDM
 >>> ddm = DDM()
 >>> [int(i) for i in ddm.update_many([0, 0, 0, 0, 1] * 100 + [1, 1, 0] * 30)]
-[521]
+[537]
 """
 
 from __future__ import annotations

@@ -4,13 +4,13 @@ Self-starting, in the spirit of ECDD (Ross et al., 2012): the in-control mean an
 are the running moments since the last reset (for a 0/1 error stream the variance is
 ``p (1 - p)``). The weighted mean ``Z`` starts at 0 and is compared with its expectation
 ``mean * (1 - (1 - lambda) ** t)``, in units of its exact standard deviation
-``std * sqrt(lambda / (2 - lambda) * (1 - (1 - lambda) ** (2 t)))``. Drift when the score exceeds ``threshold``, warning above
-``warning_threshold``.
+``std * sqrt(lambda / (2 - lambda) * (1 - (1 - lambda) ** (2 t)))``. Drift when that
+score exceeds ``threshold``, warning above ``warning_threshold``.
 
 >>> from steward.stream import EWMA
 >>> ewma = EWMA()
 >>> [int(i) for i in ewma.update_many([0.0, 1.0] * 200 + [1.0] * 40)]
-[405]
+[413]
 """
 
 from __future__ import annotations

@@ -3,14 +3,14 @@
 River's (and MOA's) algorithm and defaults. The detector keeps the running mean ``z`` of the
 error stream and a cut point: the prefix whose mean plus its Hoeffding bound was lowest.
 It signals when the mean since the cut exceeds the prefix mean by more than the bound for
-``drift_confidence`` (warning: ``warning_confidence``). ``two_sided`` also watches
+``drift_confidence`` (warning: ``warning_confidence``). ``two_sided_test`` also watches
 decreases from the prefix with the highest mean minus its bound. The statistic is the
 increase over the drift bound (drift at ``>= 1``).
 
 >>> from steward.stream import HDDMA
 >>> hddm = HDDMA()
 >>> [int(i) for i in hddm.update_many([0, 0, 0, 0, 1] * 100 + [1, 1, 0] * 30)]
-[538]
+[513]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class HDDMA(WarningDetector):
         Confidence level of the drift test (smaller: fewer alarms).
     warning_confidence
         Confidence level of the warning test.
-    two_sided
+    two_sided_test
         Also detect decreases of the error rate.
     """
 
@@ -46,21 +46,21 @@ class HDDMA(WarningDetector):
         self,
         drift_confidence: float = 0.001,
         warning_confidence: float = 0.005,
-        two_sided: bool = False,
+        two_sided_test: bool = False,
     ) -> None:
         for name, value in (("drift", drift_confidence), ("warning", warning_confidence)):
             require(0 < value < 1, f"hddm_a: {name}_confidence must be in (0, 1), got {value}")
         self.drift_confidence = drift_confidence
         self.warning_confidence = warning_confidence
-        self.two_sided = two_sided
+        self.two_sided_test = two_sided_test
         self._reset()
 
     def _reset(self) -> None:
         super()._reset()
         self._n = 0
         self._sum = 0.0
-        self._lo = [0, 0.0]  # count and mean of the prefix with the lowest mean + bound
-        self._hi = [0, 0.0]  # ... and with the highest mean - bound
+        self._lo: tuple[int, float] = (0, 0.0)  # the prefix with the lowest mean + bound
+        self._hi: tuple[int, float] = (0, 0.0)  # ... and with the highest mean - bound
 
     @property
     def critical_value(self) -> float:
@@ -73,11 +73,13 @@ class HDDMA(WarningDetector):
         eps = math.sqrt(1.0 / (2 * self._n) * math.log(1.0 / self.drift_confidence))
         lo, hi = self._lo, self._hi
         if lo[0] == 0 or lo[1] + self._cut_bound(lo[0]) >= mean + eps:
-            lo[0], lo[1] = self._n, mean
+            lo = self._lo = (self._n, mean)
         if hi[0] == 0 or hi[1] - self._cut_bound(hi[0]) <= mean - eps:
-            hi[0], hi[1] = self._n, mean
+            hi = self._hi = (self._n, mean)
         logs = self._logs()
-        self._decide(_gap(self._n, mean, lo[0], lo[1], logs), _gap(self._n, -mean, hi[0], -hi[1], logs))
+        self._decide(
+            _gap(self._n, mean, lo[0], lo[1], logs), _gap(self._n, -mean, hi[0], -hi[1], logs)
+        )
 
     def _cut_bound(self, n: int) -> float:
         return math.sqrt(1.0 / (2 * n) * math.log(1.0 / self.drift_confidence))
@@ -90,7 +92,7 @@ class HDDMA(WarningDetector):
         self._drift_detected = drift_eps > 0 and gap >= drift_eps
         self._warning_detected = not self._drift_detected and warn_eps > 0 and gap >= warn_eps
         self._statistic = gap / drift_eps if drift_eps > 0 else 0.0
-        if self.two_sided:
+        if self.two_sided_test:
             gap, drift_eps, warn_eps = down
             if drift_eps > 0 and gap >= drift_eps:
                 self._drift_detected = True
@@ -109,13 +111,13 @@ class HDDMA(WarningDetector):
         up = _gaps(n, mean, lo_n, lo_mean, self._logs())
         down = _gaps(n, -mean, hi_n, -hi_mean, self._logs())
         drift = up[0] >= np.where(up[1] > 0, up[1], np.inf)
-        if self.two_sided:
+        if self.two_sided_test:
             drift |= down[0] >= np.where(down[1] > 0, down[1], np.inf)
         hits = np.flatnonzero(drift)
         stop = int(hits[0]) if len(hits) else len(x) - 1
         self._n, self._sum = int(n[stop]), float(sums[stop])
-        self._lo = [int(lo_n[stop]), float(lo_mean[stop])]
-        self._hi = [int(hi_n[stop]), float(hi_mean[stop])]
+        self._lo = (int(lo_n[stop]), float(lo_mean[stop]))
+        self._hi = (int(hi_n[stop]), float(hi_mean[stop]))
         self._decide(_at(up, stop), _at(down, stop))
         return stop + 1
 
@@ -128,7 +130,7 @@ def _cuts(
     n: np.ndarray,
     mean: np.ndarray,
     value: np.ndarray,
-    cut: list,
+    cut: tuple[int, float],
     bound: Callable[[int], float],
     lower: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +154,11 @@ def _gap(n: int, mean: float, cut_n: int, cut_mean: float, logs: tuple[float, fl
 
 
 def _gaps(
-    n: np.ndarray, mean: np.ndarray, cut_n: np.ndarray, cut_mean: np.ndarray, logs: tuple[float, float]
+    n: np.ndarray,
+    mean: np.ndarray,
+    cut_n: np.ndarray,
+    cut_mean: np.ndarray,
+    logs: tuple[float, float],
 ) -> Gaps:
     """:func:`_gap` for arrays."""
     after = n != cut_n

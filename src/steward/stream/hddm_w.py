@@ -5,7 +5,7 @@ River's (and MOA's) algorithm and defaults. An exponentially weighted mean (weig
 the moment its value plus McDiarmid's bound was lowest. The weighted mean of the items
 since the cut (restarted at the cut) is compared with the weighted mean at the cut: drift
 when it is higher by more than the bound for ``drift_confidence``, warning for
-``warning_confidence``. ``two_sided`` also watches decreases. The statistic is the increase
+``warning_confidence``. ``two_sided_test`` also watches decreases. The statistic is the increase
 over the drift bound (drift at ``> 1``).
 
 The mean since the cut equals ``ewma_now + (1 - lambda) ** (items since cut) * c`` with
@@ -14,7 +14,7 @@ The mean since the cut equals ``ewma_now + (1 - lambda) ** (items since cut) * c
 >>> from steward.stream import HDDMW
 >>> hddm = HDDMW()
 >>> [int(i) for i in hddm.update_many([0, 0, 0, 0, 1] * 100 + [1, 1, 0] * 30)]
-[512]
+[531]
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class HDDMW(WarningDetector):
         Confidence level of the warning test.
     lambda_val
         Weight of the newest item in the weighted means.
-    two_sided
+    two_sided_test
         Also detect decreases of the error rate.
     """
 
@@ -67,7 +67,7 @@ class HDDMW(WarningDetector):
         drift_confidence: float = 0.001,
         warning_confidence: float = 0.005,
         lambda_val: float = 0.05,
-        two_sided: bool = False,
+        two_sided_test: bool = False,
     ) -> None:
         for name, value in (("drift", drift_confidence), ("warning", warning_confidence)):
             require(0 < value < 1, f"hddm_w: {name}_confidence must be in (0, 1), got {value}")
@@ -75,7 +75,7 @@ class HDDMW(WarningDetector):
         self.drift_confidence = drift_confidence
         self.warning_confidence = warning_confidence
         self.lambda_val = lambda_val
-        self.two_sided = two_sided
+        self.two_sided_test = two_sided_test
         self._reset()
 
     def _reset(self) -> None:
@@ -106,12 +106,19 @@ class HDDMW(WarningDetector):
         eps = math.sqrt(table[min(n, len(table) - 1)] * self._logs()[0] / 2)
         up = self._side_step(self._inc, x, ew, ew + eps, d, table, lower=True)
         self._set(up)
-        if self.two_sided:
+        if self.two_sided_test:
             down = self._side_step(self._dec, x, ew, ew - eps, d, table, lower=False)
             self._set_down(down)
 
     def _side_step(
-        self, side: list, x: float, ew: float, value: float, d: Decay, table: list[float], lower: bool
+        self,
+        side: list,
+        x: float,
+        ew: float,
+        value: float,
+        d: Decay,
+        table: list[float],
+        lower: bool,
     ) -> tuple[float, float, float]:
         n = self._n
         if (value < side[1]) if lower else (value > side[1]):
@@ -154,7 +161,7 @@ class HDDMW(WarningDetector):
         eps = np.sqrt(table_arr[np.minimum(n, len(table) - 1)] * self._logs()[0] / 2)
         up = self._side_run(self._inc, n, x, ew, ew + eps, d, table_arr, lower=True)
         drift = up[0] > np.where(up[1] > 0, up[1], np.inf)
-        if self.two_sided:
+        if self.two_sided_test:
             down = self._side_run(self._dec, n, x, ew, ew - eps, d, table_arr, lower=False)
             drift |= down[0] > np.where(down[1] > 0, down[1], np.inf)
         hits = np.flatnonzero(drift)
@@ -163,7 +170,7 @@ class HDDMW(WarningDetector):
         self._n = int(n[stop])
         self._set(_at(up, stop))
         self._inc = self._cut_at(up, stop)
-        if self.two_sided:
+        if self.two_sided_test:
             self._set_down(_at(down, stop))
             self._dec = self._cut_at(down, stop)
         return stop + 1

@@ -12,13 +12,14 @@ draw cannot matter.
 >>> from steward.stream import KSWIN
 >>> kswin = KSWIN(seed=1)
 >>> [int(i) for i in kswin.update_many([0.0] * 200 + [1.0] * 20)]
-[207]
+[213]
 """
 
 from __future__ import annotations
 
 import warnings
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -41,15 +42,21 @@ def p_values(size: int) -> tuple[float, ...]:
 
 
 def ks_counts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``size * D`` for each row pair of two ``(tests, size)`` arrays (ties handled)."""
+    """``size * D`` for each row pair of two ``(tests, size)`` arrays (ties handled).
+
+    After sorting both samples together, the running count of ``a`` items minus ``b`` items
+    is ``size * (F_a - F_b)``; it is read at the last item of each run of equal values.
+    """
     size = a.shape[1]
     values = np.concatenate([a, b], axis=1)
-    order = np.argsort(values, axis=1, kind="stable")
+    order = np.argsort(values, axis=1)
+    steps = np.cumsum((order < size).astype(np.int16) * 2 - 1, axis=1, dtype=np.int16)
+    np.abs(steps, out=steps)
     ordered = np.take_along_axis(values, order, axis=1)
-    steps = np.cumsum(np.where(order < size, 1, -1), axis=1)
-    ends = np.ones(values.shape, dtype=bool)
-    ends[:, :-1] = ordered[:, 1:] != ordered[:, :-1]
-    return np.max(np.where(ends, np.abs(steps), 0), axis=1)
+    ties = ordered[:, 1:] == ordered[:, :-1]
+    if ties.any():
+        steps[:, :-1][ties] = 0
+    return steps.max(axis=1).astype(np.int64)
 
 
 @register("kswin", input="real")
@@ -88,6 +95,13 @@ class KSWIN(Detector):
         self.stat_size = stat_size
         self.seed = seed
         self._reset()
+
+    @classmethod
+    def calibration_grid(cls, params: dict[str, Any]) -> list[float]:
+        """One ``alpha`` per possible critical count: ``p(k)`` makes ``k`` the critical one."""
+        size = params.get("stat_size", 30)
+        table = p_values(size)
+        return [table[k] for k in range(1, size + 1) if k / size > 0.1 and table[k] < 1]
 
     def _reset(self) -> None:
         super()._reset()

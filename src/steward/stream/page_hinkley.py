@@ -8,7 +8,7 @@ Values are centred on the first item after a reset, so a constant stream gives e
 >>> from steward.stream import PageHinkley
 >>> ph = PageHinkley(threshold=10.0)
 >>> [int(i) for i in ph.update_many([0.0] * 300 + [1.0] * 300)]
-[311]
+[310]
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ class PageHinkley(Detector):
         alpha: float = 1 - 0.0001,
         mode: str = "both",
     ) -> None:
-        require(min_instances >= 1, f"page_hinkley: min_instances must be >= 1, got {min_instances}")
+        require(
+            min_instances >= 1, f"page_hinkley: min_instances must be >= 1, got {min_instances}"
+        )
         require(delta >= 0, f"page_hinkley: delta must be >= 0, got {delta}")
         require(threshold > 0, f"page_hinkley: threshold must be > 0, got {threshold}")
         require(0 < alpha <= 1, f"page_hinkley: alpha must be in (0, 1], got {alpha}")

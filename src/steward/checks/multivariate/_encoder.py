@@ -1,0 +1,173 @@
+"""One numeric matrix from a table of mixed columns, fitted on the reference sample.
+
+Numeric and boolean columns are standardised on the reference after imputing its median,
+with a missing indicator where the reference had missing values; categorical columns are
+one-hot on the reference's top categories plus ``(other)``. Each source column carries one
+unit of reference variance (a one-hot block is centred and scaled as a whole), so PCA weighs
+a twenty-level category like one number.
+
+>>> import pyarrow as pa
+>>> from steward.schema import Column, Kind
+>>> table = pa.table({"x": [1.0, 2.0, None], "c": ["a", "b", "a"]})
+>>> columns = [Column(name="x", kind=Kind.NUMERIC), Column(name="c", kind=Kind.CATEGORICAL)]
+>>> encoder = FeatureEncoder(max_categories=5).fit(table, columns)
+>>> encoder.feature_names_
+['x', 'x=(missing)', 'c=a', 'c=b', 'c=(other)']
+>>> encoder.transform(table).shape
+(3, 5)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.profile.categorical import category_strings
+from steward.schema import Column, Kind
+
+MISSING = "(missing)"
+OTHER = "(other)"
+ENCODED_KINDS = (Kind.NUMERIC, Kind.BOOLEAN, Kind.CATEGORICAL)
+
+
+def float_values(column: pa.ChunkedArray) -> np.ndarray:
+    """Row-aligned floats: nulls, unparsable strings and infinities become NaN."""
+    typ = column.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        values = np.array([_parse(v) for v in column.to_pylist()], dtype=np.float64)
+    else:
+        if pa.types.is_boolean(typ):
+            column = pc.cast(column, pa.int8())
+        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+        values = np.array(values, dtype=np.float64)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def _parse(value: str | None) -> float:
+    try:
+        return float(value) if value is not None else np.nan
+    except ValueError:
+        return np.nan
+
+
+def labels(column: pa.ChunkedArray) -> np.ndarray:
+    """Category labels as Python strings; missing values are ``(missing)``."""
+    strings = category_strings(column)
+    return np.array(pc.fill_null(strings, MISSING).to_pylist(), dtype=object)
+
+
+@dataclass(frozen=True)
+class _NumericCode:
+    source: str
+    median: float
+    mean: float
+    scale: float
+    has_values: bool
+    indicator: tuple[float, float] | None  # (mean, scale) of the missing indicator
+
+    @classmethod
+    def fit(cls, source: str, column: pa.ChunkedArray) -> _NumericCode:
+        x = float_values(column)
+        missing = np.isnan(x)
+        indicator = _unit(missing.astype(float)) if missing.any() else None
+        if missing.all():
+            return cls(source, 0.0, 0.0, 1.0, False, indicator)
+        median = float(np.median(x[~missing]))
+        mean, scale = _unit(np.where(missing, median, x))
+        return cls(source, median, mean, scale, True, indicator)
+
+    @property
+    def names(self) -> list[str]:
+        value = [self.source] if self.has_values else []
+        return value + ([f"{self.source}={MISSING}"] if self.indicator else [])
+
+    def transform(self, column: pa.ChunkedArray) -> np.ndarray:
+        x = float_values(column)
+        missing = np.isnan(x)
+        blocks = []
+        if self.has_values:
+            blocks.append((np.where(missing, self.median, x) - self.mean) / self.scale)
+        if self.indicator:
+            blocks.append((missing - self.indicator[0]) / self.indicator[1])
+        return np.column_stack(blocks)
+
+
+@dataclass(frozen=True)
+class _CategoricalCode:
+    source: str
+    categories: tuple[str, ...]
+    shares: tuple[float, ...]  # reference share of each category, then of (other)
+    scale: float
+
+    @classmethod
+    def fit(cls, source: str, column: pa.ChunkedArray, max_categories: int) -> _CategoricalCode:
+        values = labels(column)
+        kept, counts = np.unique(values, return_counts=True)
+        order = sorted(range(len(kept)), key=lambda i: (-counts[i], kept[i]))[:max_categories]
+        categories = tuple(str(kept[i]) for i in order)
+        onehot = _onehot(values, categories)
+        shares = onehot.mean(axis=0)
+        spread = float(np.sqrt(max(1.0 - np.sum(shares**2), 0.0)))
+        return cls(source, categories, tuple(shares.tolist()), spread if spread > 0 else 1.0)
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{self.source}={c}" for c in (*self.categories, OTHER)]
+
+    def transform(self, column: pa.ChunkedArray) -> np.ndarray:
+        onehot = _onehot(labels(column), self.categories)
+        return (onehot - np.array(self.shares)) / self.scale
+
+
+def _onehot(values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
+    out = np.zeros((len(values), len(categories) + 1))
+    index = {c: i for i, c in enumerate(categories)}
+    positions = np.array([index.get(v, len(categories)) for v in values], dtype=np.int64)
+    out[np.arange(len(values)), positions] = 1.0
+    return out
+
+
+def _unit(x: np.ndarray) -> tuple[float, float]:
+    """Mean and scale that standardise ``x``; a constant keeps scale 1."""
+    std = float(x.std())
+    return float(x.mean()), std if std > 0 else 1.0
+
+
+class FeatureEncoder:
+    """Encode numeric, boolean and categorical columns as one float matrix.
+
+    The constructor only stores parameters; :meth:`fit` learns, on the reference sample,
+    everything that ends in ``_``. Columns of other kinds are left out by the caller.
+    """
+
+    def __init__(self, max_categories: int = 20) -> None:
+        self.max_categories = max_categories
+
+    def fit(self, table: pa.Table, columns: Sequence[Column]) -> FeatureEncoder:
+        self.codes_ = [self._fit_column(table.column(c.name), c) for c in columns]
+        self.columns_ = [c.name for c in columns]
+        self.feature_names_ = [name for code in self.codes_ for name in code.names]
+        self.groups_ = np.array(
+            [i for i, code in enumerate(self.codes_) for _ in code.names], dtype=np.int64
+        )
+        return self
+
+    def _fit_column(self, column: pa.ChunkedArray, spec: Column) -> _NumericCode | _CategoricalCode:
+        if spec.kind is Kind.CATEGORICAL:
+            return _CategoricalCode.fit(spec.name, column, self.max_categories)
+        return _NumericCode.fit(spec.name, column)
+
+    def transform(self, table: pa.Table) -> np.ndarray:
+        """The encoded rows of ``table``: one row per row, one column per feature name."""
+        blocks = [
+            code.transform(table.column(name))
+            for code, name in zip(self.codes_, self.columns_, strict=True)
+        ]
+        if not blocks:
+            return np.zeros((table.num_rows, 0))
+        return np.column_stack(blocks).astype(np.float64, copy=False)
