@@ -167,28 +167,38 @@ def _write_dataset(
 
 
 def _credit(args: argparse.Namespace, seed: int, rng: Any) -> tuple[Any, Any, dict[str, Any]]:
-    from steward.datasets import FEATURES, credit_stream
+    """``credit_stream``'s recipe with every label kept (the stream hides late ones)."""
+    from datetime import datetime, timedelta
 
-    stream = credit_stream(
-        reference_rows=args.reference_rows,
-        weekly_rows=args.window_rows,
-        weeks=args.windows,
-        drift_week=args.windows // 2,
-        seed=seed,
-    )
-    keep = [*FEATURES, "score", "prediction", "defaulted"]
+    import pyarrow as pa
+
+    from steward import datasets as d
+
+    start = datetime(2026, 1, 5)
+    ref = d.applicants(args.reference_rows, rng)
+    ref_y = rng.random(args.reference_rows) < d.default_probability(ref)
+    model = d.train_model(ref, ref_y)
+    reference = d._table(ref, ref_y, model, rng, start - timedelta(weeks=8), 56, 0)
+    parts, half = [], args.windows // 2
+    for week in range(args.windows):
+        drift = 0.0 if week < half else min(1.0, 0.5 + 0.15 * (week - half))
+        x = d.applicants(args.window_rows, rng, drift)
+        y = rng.random(args.window_rows) < d.default_probability(x)
+        first = args.reference_rows + week * args.window_rows
+        parts.append(d._table(x, y, model, rng, start + timedelta(weeks=week), 7, first))
+    keep = [*d.FEATURES, "score", "prediction", "defaulted"]
     spec = {
         "kind": "binary",
         "title": "credit: binary, covariate shift (new region, lower incomes)",
         "target": "defaulted",
         "prediction": "prediction",
         "scores": {"1": "score"},
-        "features": FEATURES,
+        "features": d.FEATURES,
         "positive": 1,
         "categorical": ["region", "employment", "open_accounts"],
         "metrics": ["roc_auc", "accuracy", "precision", "recall", "f1"],
     }
-    return stream.reference.select(keep), stream.production.select(keep), spec
+    return reference.select(keep), pa.concat_tables(parts).select(keep), spec
 
 
 def _concept(args: argparse.Namespace, seed: int, rng: Any) -> tuple[Any, Any, dict[str, Any]]:

@@ -278,6 +278,10 @@ def _run_wide(rows: int, cols: int, chunk_rows: int | None, seed: int) -> None:
         f"drift check {r['check_s']:.1f} s"
     )
     print(
+        f"  Steward CPU {r['steward_cpu_s']:.1f} s ({r['steward_cpu_s'] / 60:.1f} min, both "
+        f"threads); load average at start {r['load']:.1f}"
+    )
+    print(
         f"  data generation {r['generate_s']:.1f} s (excluded); peak RSS {r['peak_mb']:.0f} MB;"
         f" throughput {2 * rows * cols / r['steward_s'] / 1e6:.1f} M cells/s"
     )

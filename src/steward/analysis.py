@@ -136,12 +136,9 @@ class Analyses:
             out += _guard("segment", lambda: find_worst_segments(table, self.schema))
             if self.schema.with_role(Role.SEGMENT):
                 out += _guard("segment", lambda: segment_metrics(table, self.schema))
-        drifted = [
-            f
-            for f in findings
-            if f.family == "drift" and f.window is None and f.verdict is Verdict.FAIL and f.column
-        ]
-        if drifted and self.reference_table is not None:
+        overall = [f for f in findings if f.family == "drift" and f.window is None and f.column]
+        changed = any(f.verdict is Verdict.FAIL for f in overall)
+        if changed and self.reference_table is not None:
             out += _guard(
                 "segment",
                 lambda: explain_change(
@@ -149,7 +146,7 @@ class Analyses:
                     table,
                     self.schema,
                     model=self.options.model,
-                    drift_findings=drifted,
+                    drift_findings=overall,
                 ),
             )
         return out

@@ -160,7 +160,8 @@ def _compare_labels(training: pa.ChunkedArray, other: pa.ChunkedArray) -> Differ
 
 
 def _labels(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pa.chunked_array([category_strings(column.combine_chunks())])
+    """Values as text (``true``/``false``, ``3`` for 3.0), one string type for both sides."""
+    return pa.chunked_array([pc.cast(category_strings(column.combine_chunks()), pa.large_string())])
 
 
 def _valid(column: pa.ChunkedArray) -> np.ndarray:
@@ -402,39 +403,41 @@ def _one_sided(left: pa.Table, right: pa.Table, id: str, names: list[str]) -> di
 def _join_finding(
     check: str, join: Join, extra: dict[str, Any], covered: str, strict: bool = False
 ) -> Finding:
-    """The join as a finding: its statistic is the share of ``covered``'s ids matched.
-
-    Duplicated or null ids warn; with ``strict`` (every row must match, as in a replay)
-    they fail, and so do ids on one side only. Nothing joined always fails.
-    """
-    s, (first, second) = join.summary, join.sides
-    other = second if covered == first else first
+    """The join as a finding: its statistic is the share of ``covered``'s ids matched."""
+    s = join.summary
     matched = s[f"{covered}_ids"] - s[f"{covered}_only_ids"]
     statistic = matched / s[f"{covered}_ids"] if s[f"{covered}_ids"] else 0.0
-    problems = sum(
-        s[f"{side}_{k}"]
-        for side in join.sides
-        for k in ("duplicate_ids", "null_ids", *(("only_ids",) if strict else ()))
-    )
-    verdict = (
-        Verdict.FAIL
-        if s["joined_rows"] == 0 or (strict and problems)
-        else (Verdict.WARN if problems else Verdict.OK)
-    )
+    other = join.sides[1] if covered == join.sides[0] else join.sides[0]
     message = (
         f"{s['joined_rows']} joined rows; {matched} of {s[f'{covered}_ids']} {covered} ids "
-        f"found in {other}; ids only in {first}: {s[f'{first}_only_ids']}, only in {second}: "
-        f"{s[f'{second}_only_ids']}; duplicated ids: {s[f'{first}_duplicate_ids']} / "
-        f"{s[f'{second}_duplicate_ids']}; null ids: {s[f'{first}_null_ids']} / "
-        f"{s[f'{second}_null_ids']}"
+        f"found in {other}; " + _id_problems(join)
     )
     return Finding(
         check=check,
         column=None,
         statistic=statistic,
-        verdict=verdict,
+        verdict=_join_verdict(join, strict),
         message=message,
         details={**s, **extra, "covered": covered},
+    )
+
+
+def _join_verdict(join: Join, strict: bool) -> Verdict:
+    """Duplicated or null ids warn; with ``strict`` (every row must match, as in a replay)
+    they fail, and so do ids on one side only. Nothing joined always fails."""
+    kinds = ("duplicate_ids", "null_ids", *(("only_ids",) if strict else ()))
+    problems = sum(join.summary[f"{side}_{kind}"] for side in join.sides for kind in kinds)
+    if join.summary["joined_rows"] == 0 or (strict and problems):
+        return Verdict.FAIL
+    return Verdict.WARN if problems else Verdict.OK
+
+
+def _id_problems(join: Join) -> str:
+    (a, b), s = join.sides, join.summary
+    return (
+        f"ids only in {a}: {s[f'{a}_only_ids']}, only in {b}: {s[f'{b}_only_ids']}; "
+        f"duplicated ids: {s[f'{a}_duplicate_ids']} / {s[f'{b}_duplicate_ids']}; "
+        f"null ids: {s[f'{a}_null_ids']} / {s[f'{b}_null_ids']}"
     )
 
 

@@ -86,7 +86,12 @@ class Layout:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Layout:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        return cls(
+            tuple(data["classes"]),
+            data["positive"],
+            tuple(data["score_columns"]),
+            tuple(data["score_classes"]),
+        )
 
 
 _SUMMED = (
@@ -364,32 +369,46 @@ def _from_scores(scores: np.ndarray, layout: Layout) -> np.ndarray:
 def _valid_scores(scores: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         inside = (scores >= 0.0) & (scores <= 1.0)
-    return inside.all(axis=1) if scores.shape[1] else np.zeros(len(scores), dtype=bool)
+    if not scores.shape[1]:
+        return np.zeros(len(scores), dtype=bool)
+    return np.asarray(inside.all(axis=1))
 
 
 def _aggregate(
     layout: Layout, truth: np.ndarray, guess: np.ndarray, scores: np.ndarray
 ) -> ClassCounts:
-    size = len(layout.classes) + 1
     predicted = guess >= 0
-    cells = truth[predicted] * size + guess[predicted]
-    confusion = np.bincount(cells, minlength=size * size).reshape(size, size).astype(np.int64)
     known = truth < len(layout.classes)
-    missing = np.isnan(scores).any(axis=1) if scores.shape[1] else np.zeros(len(truth), bool)
     valid = _valid_scores(scores) & known
-    hist, sums = _score_histograms(layout, truth[valid], scores[valid])
-    losses = _losses(layout, truth[valid], scores[valid])
-    has_scores = bool(layout.score_columns)
+    truth_v, scores_v = _subset(truth, valid), _subset(scores, valid)
+    hist, sums = _score_histograms(layout, truth_v, scores_v)
+    missing, invalid = _score_problems(scores, valid, known) if layout.score_columns else (0, 0)
     return ClassCounts(
         layout,
-        confusion,
-        int((~predicted).sum()),
+        _confusion(len(layout.classes) + 1, _subset(truth, predicted), _subset(guess, predicted)),
+        int(len(guess) - predicted.sum()),
         hist,
         sums,
-        losses,
-        int((missing & known).sum()) if has_scores else 0,
-        int((~valid & ~missing & known).sum()) if has_scores else 0,
+        _losses(layout, truth_v, scores_v),
+        missing,
+        invalid,
     )
+
+
+def _subset(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The selected rows, without a copy when all are selected (the usual case)."""
+    return values if rows.all() else values[rows]
+
+
+def _confusion(size: int, truth: np.ndarray, guess: np.ndarray) -> np.ndarray:
+    cells = np.bincount(truth * size + guess, minlength=size * size)
+    return cells.reshape(size, size).astype(np.int64)
+
+
+def _score_problems(scores: np.ndarray, valid: np.ndarray, known: np.ndarray) -> tuple[int, int]:
+    """Rows of known classes with a missing score, and with a score outside [0, 1]."""
+    missing = np.isnan(scores).any(axis=1) & known
+    return int(missing.sum()), int((known & ~valid & ~missing).sum())
 
 
 def _score_histograms(
@@ -498,12 +517,26 @@ class ErrorMoments:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ErrorMoments:
-        moments = [Moments(int(data[k][0]), *data[k][1:]) for k in _MOMENTS]
+        target, error, absolute, percentage = (_moments(data[k]) for k in _MOMENTS)
         cross = np.asarray(data["cross"], dtype=float)
-        return cls(*moments, data["zero_targets"], data["unpredicted"], data["shift"], cross)
+        return cls(
+            target,
+            error,
+            absolute,
+            percentage,
+            data["zero_targets"],
+            data["unpredicted"],
+            data["shift"],
+            cross,
+        )
 
 
 _MOMENTS = ("target", "error", "absolute", "percentage")
+
+
+def _moments(values: list[float]) -> Moments:
+    n, mean, m2, m3, m4 = values
+    return Moments(int(n), mean, m2, m3, m4)
 
 
 def _error_moments(

@@ -22,7 +22,7 @@ are evaluated at once.
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from steward.stream._kernels import running_sums
 from steward.stream._registry import register
 
 Rows = list[list[list[float]]]  # per row: [sums, variances], oldest bucket first
+_FEW = 8  # merges per row below which Python floats are faster than NumPy calls
 
 
 @register("adwin", input="real")
@@ -168,7 +169,7 @@ class ADWIN(Detector):
             self._drop_oldest()
 
     def _scan_splits(
-        self, sums: np.ndarray, sizes: np.ndarray, width: list, total: list, variance: list
+        self, sums: np.ndarray, sizes: np.ndarray, width: Any, total: Any, variance: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _splits(
             sums,
@@ -207,28 +208,37 @@ class ADWIN(Detector):
 
     def _run(self, x: np.ndarray) -> int:
         n0, m = self._n, self.max_buckets
-        ends = n0 + np.arange(1, len(x) + 1)
-        width = ends.astype(np.float64)
+        width = np.arange(n0 + 1, n0 + len(x) + 1, dtype=np.float64)
         totals = running_sums(self._total, x)
         before = np.concatenate(([self._total], totals[:-1]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dv = x - before / (width - 1.0)
-            increments = np.where(width > 1.0, (width - 1.0) * dv * dv / width, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the first item after a reset
+            shrunk = width - 1.0
+            dv = x - before / shrunk
+            increments = shrunk * dv * dv / width
+        if n0 == 0:
+            increments[0] = 0.0
         variances = running_sums(self._variance, increments)
         rows = self._grow(x)
         first_kept = _kept_one(n0, m, len(rows))[0]
-        ticks = np.flatnonzero((ends % self.clock == 0) & (width > self.grace_period))
+        first_tick = -(-max(n0 + 1, self.grace_period + 1) // self.clock) * self.clock
+        ticks = np.arange(first_tick, n0 + len(x) + 1, self.clock) - (n0 + 1)
         stop, hit = len(x) - 1, False
         if len(ticks):
-            gap, epsilon, valid = self._evaluate_ticks(
-                rows, first_kept, ends[ticks], totals[ticks], variances[ticks]
-            )
-            hits = np.flatnonzero((valid & (gap > epsilon)).any(axis=0))
-            hit = bool(len(hits))
-            stop = int(ticks[hits[0]]) if hit else stop
-            at = hits[0] if hit else -1
-            self._statistic = _ratio(gap[:, at], epsilon[:, at], valid[:, at])
-        self._n = int(ends[stop])
+            view = _View(rows, first_kept, m)
+            half = (len(ticks) + 1) // 2  # the second half is only needed without a drift
+            for part in (ticks[:half], ticks[half:]):
+                if not len(part):
+                    continue
+                gap, epsilon, valid = self._scan_splits(
+                    *view.buckets(part + n0 + 1), width[part], totals[part], variances[part]
+                )
+                hits = np.flatnonzero((valid & (gap > epsilon)).any(axis=0))
+                at = int(hits[0]) if len(hits) else -1
+                self._statistic = _ratio(gap[:, at], epsilon[:, at], valid[:, at])
+                if len(hits):
+                    stop, hit = int(part[at]), True
+                    break
+        self._n = n0 + stop + 1
         self._width = float(width[stop])
         self._total, self._variance = float(totals[stop]), float(variances[stop])
         lo, hi = _kept_one(self._n, m, len(rows))
@@ -261,7 +271,9 @@ class ADWIN(Detector):
             held = np.asarray(
                 self._rows[i + 1] if i + 1 < len(self._rows) else [[], []], dtype=np.float64
             )
-            if new > 0:
+            if 0 < new <= _FEW:
+                held = np.concatenate([held, _merge_few(row[:, : 2 * new].tolist(), i)], axis=1)
+            elif new > 0:
                 size = float(1 << i)
                 first, second = row[:, 0 : 2 * new : 2], row[:, 1 : 2 * new : 2]
                 merged = first + second  # sums, and the two variances added
@@ -272,42 +284,47 @@ class ADWIN(Detector):
             rows.append(row)
         return rows
 
-    def _evaluate_ticks(
-        self,
-        rows: list[np.ndarray],
-        first_kept: list[int],
-        ends: np.ndarray,
-        totals: np.ndarray,
-        variances: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Evaluate every check of the chunk at once: one column per check.
 
-        Each row of the histogram gets ``max_buckets`` slots, oldest row first; unused slots
-        hold empty buckets, whose splits repeat the previous split and change nothing.
-        """
-        top_first = list(range(len(rows) - 1, -1, -1))
-        lo, hi = _kept(ends, self.max_buckets, len(rows))
-        lengths = np.asarray([rows[i].shape[1] for i in top_first])
+class _View:
+    """The buckets of a chunk's histogram as every check saw them, one column per check.
+
+    Each row of the histogram gets ``max_buckets`` slots, oldest row first; unused slots
+    hold empty buckets, whose splits repeat the previous split and change nothing.
+    """
+
+    def __init__(self, rows: list[np.ndarray], first_kept: list[int], m: int) -> None:
+        self.top_first = list(range(len(rows) - 1, -1, -1))
+        lengths = np.asarray([rows[i].shape[1] for i in self.top_first])
         offsets = np.empty(len(rows), dtype=np.int64)
-        offsets[top_first] = np.cumsum(lengths) - lengths
-        flat = np.concatenate([rows[i][0] for i in top_first] + [np.zeros(1)])
-        base = (offsets - np.asarray(first_kept))[:, None]
-        start, end = (lo + base)[top_first], (hi + base)[top_first]
-        index = start[:, None, :] + np.arange(self.max_buckets)[None, :, None]
+        offsets[self.top_first] = np.cumsum(lengths) - lengths
+        self.flat = np.concatenate([rows[i][0] for i in self.top_first] + [np.zeros(1)])
+        self.base = (offsets - np.asarray(first_kept))[:, None]
+        self.size = np.ldexp(1.0, np.asarray(self.top_first))[:, None, None]
+        self.slots = np.arange(m)[None, :, None]
+        self.m = m
+
+    def buckets(self, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bucket sums and sizes, ``(rows * m, len(ends))``, after ``ends`` items."""
+        lo, hi = _kept(ends, self.m, len(self.top_first))
+        start, end = (lo + self.base)[self.top_first], (hi + self.base)[self.top_first]
+        index = start[:, None, :] + self.slots
         inside = index < end[:, None, :]
-        sums = flat[np.where(inside, index, len(flat) - 1)]
-        bucket = np.ldexp(1.0, np.asarray(top_first))[:, None, None]
-        sizes = np.where(inside, bucket, 0.0)
-        shape = (len(rows) * self.max_buckets, len(ends))
-        return _splits(
-            sums.reshape(shape),
-            sizes.reshape(shape),
-            ends.astype(np.float64),
-            totals,
-            variances,
-            self.delta,
-            self.min_window_length,
-        )
+        sums = self.flat[np.where(inside, index, len(self.flat) - 1)]
+        sizes = np.where(inside, self.size, 0.0)
+        shape = (len(self.top_first) * self.m, len(ends))
+        return sums.reshape(shape), sizes.reshape(shape)
+
+
+def _merge_few(row: list[list[float]], level: int) -> list[list[float]]:
+    """Pairs of buckets of ``row`` (sums, variances) merged as in ``ADWIN._insert``."""
+    size = float(1 << level)
+    sums, variances = row
+    out: list[list[float]] = [[], []]
+    for j in range(0, len(sums), 2):
+        mu1, mu2 = sums[j] / size, sums[j + 1] / size
+        out[0].append(sums[j] + sums[j + 1])
+        out[1].append(variances[j] + variances[j + 1] + size * 0.5 * (mu1 - mu2) * (mu1 - mu2))
+    return out
 
 
 def _dropped(
@@ -368,9 +385,8 @@ def _splits(
     u0 = np.cumsum(sums, axis=0)
     u1 = total - u0
     valid = (n0 >= min_length) & (n1 >= min_length)
-    d_prime = np.asarray(
-        [math.log(2.0 * math.log(w) / delta) if w > 1 else 0.0 for w in width.tolist()]
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_prime = np.log(2.0 * np.log(width) / delta)
     with np.errstate(divide="ignore", invalid="ignore"):
         u0 /= n0
         u1 /= n1

@@ -17,7 +17,10 @@ SEGMENTS = np.array(["a", "b", "c"])
 
 
 def binary(
-    n: int, rng: np.random.Generator, shift: float = 0.0, concept: float = 0.0,
+    n: int,
+    rng: np.random.Generator,
+    shift: float = 0.0,
+    concept: float = 0.0,
     labels: tuple[str, str] = ("0", "1"),
 ) -> pa.Table:
     """Features, a calibrated score, its 0.5-threshold prediction and a label drawn from it.
@@ -32,14 +35,22 @@ def binary(
     truth = 1 / (1 + np.exp(-((1 - concept) * logit + 2.0 * concept)))
     drawn = rng.random(n) < truth
     names = np.array(labels)
-    return pa.table({
-        "x1": x1, "x2": x2, "segment": segment, "score": score.round(6),
-        "prediction": names[(score >= 0.5).astype(int)], "target": names[drawn.astype(int)],
-    })
+    return pa.table(
+        {
+            "x1": x1,
+            "x2": x2,
+            "segment": segment,
+            "score": score.round(6),
+            "prediction": names[(score >= 0.5).astype(int)],
+            "target": names[drawn.astype(int)],
+        }
+    )
 
 
 def multiclass(
-    n: int, rng: np.random.Generator, shift: float = 0.0,
+    n: int,
+    rng: np.random.Generator,
+    shift: float = 0.0,
     labels: tuple[str, ...] = ("cat", "dog", "fish"),
 ) -> pa.Table:
     """Three string classes, one ``proba_<label>`` column each, labels drawn from them."""
@@ -50,8 +61,15 @@ def multiclass(
     drawn = (rng.random(n)[:, None] > np.cumsum(p, axis=1)[:, :-1]).sum(axis=1)
     names = np.array(labels)
     columns = {f"proba_{label}": p[:, k].round(6) for k, label in enumerate(labels)}
-    return pa.table({"x1": x1, "x2": x2, **columns, "prediction": names[p.argmax(axis=1)],
-                     "target": names[drawn]})
+    return pa.table(
+        {
+            "x1": x1,
+            "x2": x2,
+            **columns,
+            "prediction": names[p.argmax(axis=1)],
+            "target": names[drawn],
+        }
+    )
 
 
 def regression(
@@ -63,8 +81,15 @@ def regression(
     mean = 2.0 * x1 + np.sin(3 * x2) + 0.5 * (site == "b")
     sd = noise * (0.2 + 0.8 * np.abs(x1) + 0.4 * (site == "c"))
     prediction = 2.0 * x1 + 0.6 + 0.5 * (site == "b")
-    return pa.table({"x1": x1, "x2": x2, "site": site, "prediction": prediction,
-                     "target": mean + rng.normal(0, 1, n) * sd})
+    return pa.table(
+        {
+            "x1": x1,
+            "x2": x2,
+            "site": site,
+            "prediction": prediction,
+            "target": mean + rng.normal(0, 1, n) * sd,
+        }
+    )
 
 
 def schema_of(table: pa.Table) -> Schema:
@@ -74,8 +99,9 @@ def schema_of(table: pa.Table) -> Schema:
     if "segment" in table.column_names:
         overrides["segment"] = {"kind": "categorical"}
     prediction = "prediction" if "prediction" in table.column_names else None
-    return infer_schema(table, target="target", prediction=prediction, score=scores or None,
-                        overrides=overrides)
+    return infer_schema(
+        table, target="target", prediction=prediction, score=scores or None, overrides=overrides
+    )
 
 
 def hide_labels(table: pa.Table, keep: float, rng: np.random.Generator) -> pa.Table:

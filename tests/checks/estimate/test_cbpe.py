@@ -28,9 +28,13 @@ def realised(window: pa.Table) -> dict[str, float]:
     y = np.array(window.column("target").to_pylist()) == "1"
     pred = np.array(window.column("prediction").to_pylist()) == "1"
     score = window.column("score").to_numpy()
-    return {"roc_auc": roc_auc_score(y, score), "accuracy": accuracy_score(y, pred),
-            "precision": precision_score(y, pred), "recall": recall_score(y, pred),
-            "f1": f1_score(y, pred)}
+    return {
+        "roc_auc": roc_auc_score(y, score),
+        "accuracy": accuracy_score(y, pred),
+        "precision": precision_score(y, pred),
+        "recall": recall_score(y, pred),
+        "f1": f1_score(y, pred),
+    }
 
 
 def test_findings_are_one_per_metric_in_order_with_the_documented_fields(cbpe: CBPE) -> None:
@@ -70,7 +74,8 @@ def test_estimates_fall_within_their_band_about_95_percent_of_the_time() -> None
 def test_reference_estimates_are_honest_out_of_fold(cbpe: CBPE) -> None:
     for name in METRICS:
         assert cbpe.reference_estimates_[name] == pytest.approx(
-            cbpe.reference_values_[name], abs=0.02)
+            cbpe.reference_values_[name], abs=0.02
+        )
 
 
 def test_covariate_shift_with_the_same_concept_stays_accurate(cbpe: CBPE) -> None:
@@ -96,8 +101,10 @@ def test_concept_shift_with_partial_labels_is_unreliable(cbpe: CBPE) -> None:
         assert f.details["labelled_rows"] == round(f.details["label_coverage"] * 2000)
         assert f.details["disagreement_p_value"] < 0.01
     accuracy = by_check(found)["accuracy"]
-    assert abs(accuracy.details["realised_on_labelled"]
-               - accuracy.details["estimate_on_labelled"]) > 0.05
+    assert (
+        abs(accuracy.details["realised_on_labelled"] - accuracy.details["estimate_on_labelled"])
+        > 0.05
+    )
 
 
 def test_partial_labels_without_concept_shift_rarely_raise_alarms(cbpe: CBPE) -> None:
@@ -182,6 +189,7 @@ def test_every_calibration_estimates_well_calibrated_scores(
 
 def test_uncalibrated_margins_are_calibrated(reference: pa.Table) -> None:
     """Scores that are log-odds cubed, not probabilities: calibration recovers them."""
+
     def distort(table: pa.Table) -> pa.Table:
         p = table.column("score").to_numpy()
         margin = np.log(p / (1 - p)) ** 3
@@ -224,10 +232,13 @@ def test_multiclass_with_string_labels() -> None:
         pred = np.array(window.column("prediction").to_pylist())
         proba = np.column_stack([window.column(f"proba_{c}").to_numpy() for c in labels])
         macro = {"average": "macro", "labels": labels}
-        truth = {"roc_auc": roc_auc_score(y, proba, multi_class="ovr", labels=labels),
-                 "accuracy": accuracy_score(y, pred), "f1": f1_score(y, pred, **macro),
-                 "precision": precision_score(y, pred, **macro),
-                 "recall": recall_score(y, pred, **macro)}
+        truth = {
+            "roc_auc": roc_auc_score(y, proba, multi_class="ovr", labels=labels),
+            "accuracy": accuracy_score(y, pred),
+            "f1": f1_score(y, pred, **macro),
+            "precision": precision_score(y, pred, **macro),
+            "recall": recall_score(y, pred, **macro),
+        }
         found = by_check(cbpe.estimate(hide_labels(window, 0.0, rng)))
         for name, f in found.items():
             assert abs(f.statistic - truth[name]) < 0.04, (shift, name)
@@ -249,9 +260,16 @@ def test_multiclass_without_a_prediction_column_predicts_the_top_score() -> None
 
 @pytest.mark.parametrize(
     ("labels", "positive", "expected"),
-    [(("0", "1"), None, "1"), (("bad", "good"), None, "good"), (("no", "yes"), None, "yes"),
-     (("1", "2"), None, "1"), (("2", "10"), None, "10"), (("bad", "good"), "bad", "bad"),
-     (("0", "1"), 0, "0"), (("false", "true"), True, "true")],
+    [
+        (("0", "1"), None, "1"),
+        (("bad", "good"), None, "good"),
+        (("no", "yes"), None, "yes"),
+        (("1", "2"), None, "1"),
+        (("2", "10"), None, "10"),
+        (("bad", "good"), "bad", "bad"),
+        (("0", "1"), 0, "0"),
+        (("false", "true"), True, "true"),
+    ],
 )
 def test_the_positive_class(labels: tuple[str, str], positive: object, expected: str) -> None:
     reference = binary(2000, np.random.default_rng(18), labels=labels)
@@ -293,6 +311,5 @@ def test_boolean_targets_and_predictions() -> None:
 
 def test_fit_and_estimate_are_deterministic_under_a_seed(reference: pa.Table) -> None:
     window = hide_labels(binary(1000, np.random.default_rng(21)), 0.3, np.random.default_rng(0))
-    runs = [CBPE(seed=5).fit(reference, schema_of(reference)).estimate(window, 2)
-            for _ in range(2)]
+    runs = [CBPE(seed=5).fit(reference, schema_of(reference)).estimate(window, 2) for _ in range(2)]
     assert [f.to_dict() for f in runs[0]] == [f.to_dict() for f in runs[1]]

@@ -9,8 +9,9 @@ from steward.profile import Profile, profile
 from steward.schema import Schema, infer_schema
 
 
-def profiles(reference: pa.Table, current: pa.Table,
-             schema: Schema | None = None) -> tuple[Profile, Profile]:
+def profiles(
+    reference: pa.Table, current: pa.Table, schema: Schema | None = None
+) -> tuple[Profile, Profile]:
     """Profile the reference, then the current rows against it."""
     schema = schema or infer_schema(reference)
     ref = profile(reference, schema)
@@ -26,9 +27,11 @@ def correlated(rng: np.random.Generator, rows: int, rho: float, extra: int = 1) 
     return pa.table(columns)
 
 
-def normals(rng: np.random.Generator, rows: int, columns: int = 4,
-            shift: dict[str, float] | None = None) -> pa.Table:
+def normals(
+    rng: np.random.Generator, rows: int, columns: int = 4, shift: dict[str, float] | None = None
+) -> pa.Table:
     """Independent standard normals ``x0…``, with mean shifts by column name."""
     shift = shift or {}
-    return pa.table({f"x{i}": rng.normal(shift.get(f"x{i}", 0.0), 1.0, rows)
-                     for i in range(columns)})
+    return pa.table(
+        {f"x{i}": rng.normal(shift.get(f"x{i}", 0.0), 1.0, rows) for i in range(columns)}
+    )

@@ -45,8 +45,9 @@ def test_a_categorical_shift_is_reported_under_its_source_column():
     rng = np.random.default_rng(13)
 
     def table(p):
-        return pa.table({"x": rng.normal(size=3000),
-                         "plan": rng.choice(["a", "b", "c", "d"], 3000, p=p)})
+        return pa.table(
+            {"x": rng.normal(size=3000), "plan": rng.choice(["a", "b", "c", "d"], 3000, p=p)}
+        )
 
     ref, cur = profiles(table([0.4, 0.3, 0.2, 0.1]), table([0.1, 0.2, 0.3, 0.4]))
     classifier = _by_check(check_multivariate(ref, cur))["drift.domain_classifier"]

@@ -125,3 +125,11 @@ def test_fit_detectors_passes_fpr_and_seed(reference, schema):
     )
     assert detector.fpr_ == 0.05 and detector.random_state == 7
     assert detector.reference_rate_ == pytest.approx(0.05, abs=1 / detector.holdout_rows_)
+
+
+def test_fit_detectors_skips_a_detector_the_data_cannot_support():
+    rng = np.random.default_rng(1)
+    table = pa.table({"k": np.full(300, 2.0), "plan": rng.choice(["a", "b"], 300)})
+    schema = infer_schema(table, overrides={"k": {"kind": "numeric"}})
+    names = sorted(d.name for d in fit_detectors(table, schema))
+    assert names == ["extreme_value", "isolation_forest"]

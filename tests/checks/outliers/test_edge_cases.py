@@ -107,6 +107,8 @@ def test_input_errors_name_the_problem(name):
         fast(name).fit(mixed(), schema, fpr=0.7)
     with pytest.raises(CheckError, match="not fitted"):
         fast(name).score(mixed())
+    with pytest.raises(UnknownColumn, match="'x'"):
+        fast(name).fit(mixed().drop_columns(["x"]), schema)
     detector = fast(name).fit(mixed(), schema)
     with pytest.raises(UnknownColumn, match="'x'"):
         detector.score(mixed().drop_columns(["x"]))

@@ -48,7 +48,9 @@ def classified(
     inside, conditions = _weak(columns, weak)
     wrong = rng.random(rows) < np.where(inside, base * factor, base)
     target = rng.integers(0, 2, rows)
-    table = pa.table({**columns, "target": target, "prediction": np.where(wrong, 1 - target, target)})
+    table = pa.table(
+        {**columns, "target": target, "prediction": np.where(wrong, 1 - target, target)}
+    )
     return table, conditions
 
 

@@ -41,7 +41,9 @@ def test_null_data_says_no_segment_is_worse():
     assert finding.verdict is Verdict.OK and finding.statistic is None
     tested = finding.details["slices_tested"]
     assert tested > 1000
-    assert finding.message == f"no segment is significantly worse ({tested:,} slices tested, FDR 5%)"
+    assert (
+        finding.message == f"no segment is significantly worse ({tested:,} slices tested, FDR 5%)"
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -55,24 +57,26 @@ def test_one_condition_truth_is_reported_as_one_condition(seed):
 
 
 def test_finding_reports_slice_inside_outside_and_test():
-    table, planted = classified(3)
+    table, _ = classified(3)
     first = find_worst_segments(table, model_schema(table))[0]
     d = first.details
     assert first.check == "segment.worst" and first.column is None
     assert first.statistic == d["inside"] and first.threshold == d["outside"]
     assert first.lower < d["inside"] < first.upper
-    assert d["test"] == "two-proportion z" and d["q_value"] < 1e-10 and first.p_value <= d["q_value"]
+    assert d["test"] == "Fisher exact" and d["q_value"] < 1e-10 and first.p_value <= d["q_value"]
     assert d["rows"] == round(d["support"] * table.num_rows)
     assert d["rank"] == 1 and d["excluding"] == [] and d["features"] == ["x0", "region"]
     assert "x0 <=" in first.message and "region == 'east'" in first.message
 
 
 def test_a_found_slice_is_not_reported_again_through_its_parents():
-    table, planted = classified(4, factor=6.0)
+    table, _ = classified(4, factor=6.0)
     findings = find_worst_segments(table, model_schema(table))
     singles = [f.details["conditions"] for f in findings if len(f.details["conditions"]) == 1]
     assert ["region == 'east'"] not in singles
-    assert all(f.details["excluding"][:1] == [findings[0].details["conditions"]] for f in findings[1:])
+    assert all(
+        f.details["excluding"][:1] == [findings[0].details["conditions"]] for f in findings[1:]
+    )
 
 
 def test_continuous_errors_use_welch():
@@ -99,13 +103,13 @@ def test_given_errors_replace_target_and_prediction():
 
 
 def test_missing_errors_are_left_out():
-    table, planted = classified(8)
+    table, _ = classified(8)
     target = table.column("target").to_numpy().astype(float)
     target[::10] = np.nan
     masked = table.set_column(table.schema.get_field_index("target"), "target", pa.array(target))
     schema = model_schema(table)
     first = find_worst_segments(masked, schema)[0]
-    assert sorted(first.details["conditions"]) == planted
+    assert first.details["features"] == ["x0", "region"]  # cut at the labelled rows' quantile
     assert first.details["rows"] / first.details["support"] == pytest.approx(9000)
 
 
@@ -119,7 +123,8 @@ def test_three_conditions_find_a_three_condition_slice():
     target = table.column("target").to_numpy()
     wrong = rng.random(len(target)) < np.where(inside, 0.5, 0.1)
     table = table.set_column(
-        table.schema.get_field_index("prediction"), "prediction",
+        table.schema.get_field_index("prediction"),
+        "prediction",
         pa.array(np.where(wrong, 1 - target, target)),
     )
     first = find_worst_segments(table, model_schema(table), max_conditions=3)[0]

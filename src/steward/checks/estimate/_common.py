@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import AbstractContextManager
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from steward._exceptions import CheckError
 from steward.schema import Column, Kind, Role, Schema
 
 Z95 = 1.959963984540054
+
+
+def thread_limit(threads: int | None) -> AbstractContextManager[object]:
+    """Cap the OpenMP and BLAS threads of scikit-learn and NumPy (``None``: no cap)."""
+    return threadpool_limits(limits=threads)
 
 
 def target_column(schema: Schema, kinds: tuple[Kind, ...], method: str) -> Column:

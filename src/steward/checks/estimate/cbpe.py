@@ -28,6 +28,7 @@ from steward.checks.estimate._common import (
     joint_p_value,
     require_fitted,
     target_column,
+    thread_limit,
     widened_band,
 )
 from steward.checks.estimate._labels import MISSING, UNKNOWN, Classes, find_classes
@@ -44,23 +45,35 @@ TEST_DRAWS = 1000  # label sets drawn to test the labelled rows (p-values down t
 class CBPE:
     """Estimate ROC AUC, accuracy, precision, recall and F1 of a classifier without labels.
 
-    ``fit`` calibrates the scores on the reference (isotonic regression; multiclass one
-    vs rest, then each row renormalised), cross-fitted over ``folds`` so that the
-    reference's own estimates (``reference_estimates_``) are honest. ``estimate`` turns a
-    window's calibrated probabilities into the expected confusion matrix, hence accuracy,
-    precision, recall and F1 (binary: the positive class; multiclass: macro), and ROC AUC
-    with the calibrated probabilities as expected labels over the scores' ranking.
+    ``fit`` calibrates the scores on the labelled reference (``calibration``: ``"auto"``
+    picks, by out-of-fold log loss, between ``"isotonic"`` — one vs rest, rows then
+    renormalised — and ``"spline"`` — a logistic regression on spline bases of the scores,
+    joint for multiclass; ``"none"`` trusts the scores; see ``_calibration``), cross-fitted
+    over ``folds`` so the reference's own estimates (``reference_estimates_``) are honest.
+    ``estimate`` turns a window's calibrated probabilities into the expected confusion
+    matrix, hence accuracy, precision, recall and F1 (binary: the positive class;
+    multiclass: macro over the reference's classes), and ROC AUC with the calibrated
+    probabilities as expected labels over the raw scores' ranking (``_classification``).
 
-    The band (``lower``/``upper``) is the 2.5 % and 97.5 % quantiles of the metric over
-    ``draws`` label sets drawn for the window's rows from their calibrated probabilities:
-    the spread the *realised* metric would have on this window if the estimate were right.
-    It does not include the calibration's own error.
+    The band (``lower``/``upper``): ``draws`` label sets are drawn for the window's rows
+    from their calibrated probabilities (vectorised) and the metric's 2.5 % and 97.5 %
+    quantiles over them taken — the spread the *realised* metric would have on this window
+    if the estimate were right — then widened by the calibration's own sampling error (the
+    grouped jackknife over the calibrators fitted without each fold).
+
+    Where some of the window's rows have labels, the estimate and the realised metric on
+    exactly those rows go into ``details`` side by side, and they are tested together: the
+    largest standardised gap over all metrics and class shares against the same statistic
+    over 1,000 label sets simulated for those rows (see :class:`EstimatePolicy` for when a
+    gap makes the window ``unreliable``). This assumes labels arrive independently of their
+    value; if, say, positives are labelled sooner, the check will see a disagreement.
 
     Binary models give one score column, P(positive); the positive class is ``positive``,
     else the one label among ``1``/``true``/``yes``, else the larger label in sorted order.
     Multiclass models give one score column per class named ``score_<label>``,
     ``proba_<label>`` or the label. Without a prediction column the prediction is
-    ``score >= 0.5`` (binary) or the highest score (multiclass).
+    ``score >= 0.5`` (binary) or the highest score (multiclass). ``threads`` caps the BLAS
+    and OpenMP threads (``None``: no cap; see :class:`DLE`).
 
     >>> from steward.datasets import credit_stream
     >>> from steward.schema import infer_schema
@@ -79,6 +92,7 @@ class CBPE:
         metrics: tuple[str, ...] = CLASSIFICATION_METRICS,
         draws: int = 200,
         folds: int = 5,
+        threads: int | None = 1,
         policy: EstimatePolicy | None = None,
         seed: int = 0,
     ) -> None:
@@ -87,6 +101,7 @@ class CBPE:
         self.metrics = metrics
         self.draws = draws
         self.folds = folds
+        self.threads = threads
         self.policy = policy
         self.seed = seed
 
@@ -94,6 +109,10 @@ class CBPE:
 
     def fit(self, reference: pa.Table, schema: Schema) -> CBPE:
         """Learn the classes, the calibration, the reference's metrics and its support."""
+        with thread_limit(self.threads):
+            return self._fit(reference, schema)
+
+    def _fit(self, reference: pa.Table, schema: Schema) -> CBPE:
         if self.calibration not in METHODS:
             raise InputError(f"calibration must be one of {METHODS}, not {self.calibration!r}")
         self.metrics_: tuple[Metric, ...] = resolve(self.metrics, "cbpe")
@@ -146,6 +165,10 @@ class CBPE:
     def estimate(self, window: pa.Table, window_index: int | None = None) -> list[Finding]:
         """One finding per metric for ``window``: estimate, band, verdict, label coverage."""
         require_fitted(self, "calibrator_")
+        with thread_limit(self.threads):
+            return self._estimate_window(window, window_index)
+
+    def _estimate_window(self, window: pa.Table, window_index: int | None) -> list[Finding]:
         table = table_of(window, self.schema_, "window")
         rows = self._rows(table, "window")
         probs = self.calibrator_.predict(rows.scores)

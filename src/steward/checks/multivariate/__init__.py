@@ -9,6 +9,15 @@ profiles' reservoir samples:
   naming the columns that separate them.
 
 Importing this package registers both.
+
+>>> import numpy as np, pyarrow as pa
+>>> from steward.profile import profile
+>>> rng = np.random.default_rng(0)
+>>> x, y = rng.normal(size=2000), rng.normal(size=2000)
+>>> reference = profile(pa.table({"a": x, "b": x + rng.normal(0, 0.3, 2000)}))
+>>> current = profile(pa.table({"a": y, "b": -y + rng.normal(0, 0.3, 2000)}), reference=reference)
+>>> [(f.check, f.verdict.value) for f in check_multivariate(reference, current)]
+[('drift.pca_reconstruction', 'fail'), ('drift.domain_classifier', 'fail')]
 """
 
 from steward.checks.multivariate import domain_classifier, pca_reconstruction

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 class Samples:
     """Encoded reservoir samples of both sides, and what produced them."""
 
-    reference: np.ndarray
+    reference: np.ndarray  # FeatureEncoder.transform: standardised, one-hot
     current: np.ndarray
+    reference_codes: np.ndarray  # FeatureEncoder.codes: one column per source column
+    current_codes: np.ndarray
     encoder: FeatureEncoder
     reference_rows: int
     current_rows: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pyarrow as pa
+from threadpoolctl import threadpool_limits
 
 from steward._exceptions import UnknownColumn
 from steward.checks.multivariate._base import Samples, get, unreliable
@@ -24,7 +25,9 @@ def check_multivariate(
     """One dataset-level finding per check of ``policy`` (``column`` is ``None``).
 
     The checks compare the profiles' reservoir samples (at most the reservoir's capacity of
-    rows each), so they cost the same on any window size.
+    rows each), so they cost the same on any window size. BLAS runs on one thread while
+    they do, as scikit-learn's KMeans does: the matrices are small, and BLAS threads
+    spinning on busy cores made PCA several times slower.
     """
     policy = policy or MultivariatePolicy()
     columns, skipped = feature_columns(reference, current, policy)
@@ -35,8 +38,9 @@ def check_multivariate(
             for name in policy.checks
         ]
     else:
-        samples = encode(reference, current, columns, skipped, policy)
-        findings = [get(name).run(samples, policy) for name in policy.checks]
+        with threadpool_limits(limits=1, user_api="blas"):
+            samples = encode(reference, current, columns, skipped, policy)
+            findings = [get(name).run(samples, policy) for name in policy.checks]
     return [replace(f, window=window) for f in findings]
 
 
@@ -83,6 +87,8 @@ def encode(
     return Samples(
         encoder.transform(ref_rows),
         encoder.transform(cur_rows),
+        encoder.codes(ref_rows),
+        encoder.codes(cur_rows),
         encoder,
         reference.rows,
         current.rows,

@@ -4,7 +4,9 @@ Numeric and boolean columns are standardised on the reference after imputing its
 with a missing indicator where the reference had missing values; categorical columns are
 one-hot on the reference's top categories plus ``(other)``. Each source column carries one
 unit of reference variance (a one-hot block is centred and scaled as a whole), so PCA weighs
-a twenty-level category like one number.
+a twenty-level category like one number. :meth:`FeatureEncoder.codes` gives the compact form
+trees prefer from the same fitted state: one column per source column, missing values left
+as NaN, categories as indices.
 
 >>> import pyarrow as pa
 >>> from steward.schema import Column, Kind
@@ -96,6 +98,12 @@ class _NumericCode:
             blocks.append((missing - self.indicator[0]) / self.indicator[1])
         return np.column_stack(blocks)
 
+    def codes(self, column: pa.ChunkedArray) -> np.ndarray:
+        """One column for trees: the standardised value, NaN where missing (or, when the
+        reference had no values at all, whether the value is missing)."""
+        x = float_values(column)
+        return (x - self.mean) / self.scale if self.has_values else np.isnan(x).astype(float)
+
 
 @dataclass(frozen=True)
 class _CategoricalCode:
@@ -123,12 +131,19 @@ class _CategoricalCode:
         onehot = _onehot(labels(column), self.categories)
         return (onehot - np.array(self.shares)) / self.scale
 
+    def codes(self, column: pa.ChunkedArray) -> np.ndarray:
+        """One column for trees: the category's index, ``len(categories)`` for (other)."""
+        return _positions(labels(column), self.categories).astype(np.float64)
+
+
+def _positions(values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(categories)}
+    return np.array([index.get(v, len(categories)) for v in values], dtype=np.int64)
+
 
 def _onehot(values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
     out = np.zeros((len(values), len(categories) + 1))
-    index = {c: i for i, c in enumerate(categories)}
-    positions = np.array([index.get(v, len(categories)) for v in values], dtype=np.int64)
-    out[np.arange(len(values)), positions] = 1.0
+    out[np.arange(len(values)), _positions(values, categories)] = 1.0
     return out
 
 
@@ -155,6 +170,7 @@ class FeatureEncoder:
         self.groups_ = np.array(
             [i for i, code in enumerate(self.codes_) for _ in code.names], dtype=np.int64
         )
+        self.categorical_ = np.array([isinstance(c, _CategoricalCode) for c in self.codes_])
         return self
 
     def _fit_column(self, column: pa.ChunkedArray, spec: Column) -> _NumericCode | _CategoricalCode:
@@ -171,3 +187,15 @@ class FeatureEncoder:
         if not blocks:
             return np.zeros((table.num_rows, 0))
         return np.column_stack(blocks).astype(np.float64, copy=False)
+
+    def codes(self, table: pa.Table) -> np.ndarray:
+        """The compact form trees take: one column per source column, in ``columns_`` order.
+
+        Numbers are standardised with NaN kept where missing; categories are indices into
+        the reference's top categories (``(other)`` last), marked by ``categorical_``.
+        """
+        blocks = [
+            code.codes(table.column(name))
+            for code, name in zip(self.codes_, self.columns_, strict=True)
+        ]
+        return np.column_stack(blocks) if blocks else np.zeros((table.num_rows, 0))

@@ -26,7 +26,7 @@ class MultivariatePolicy(BaseModel):
     columns: tuple[str, ...] | None = None
     alpha: float = Field(default=0.01, gt=0, lt=1)
     min_rows: int = Field(default=20, ge=10)
-    max_categories: int = Field(default=20, ge=1)
+    max_categories: int = Field(default=20, ge=1, le=250)
     seed: int = 0
     pca_variance: float = Field(default=0.65, gt=0, le=1)
     pca_min_increase: float = Field(default=0.10, ge=0)

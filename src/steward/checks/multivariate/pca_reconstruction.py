@@ -1,9 +1,11 @@
 """PCA reconstruction error (NannyML's data-reconstruction drift), with a calibrated p-value.
 
 PCA is fitted on one half of the encoded reference sample, keeping the components that
-explain ``pca_variance`` of its variance. A row's error is the Euclidean distance between it
-and its reconstruction from those components; a change in the correlations between
-features raises it even when every marginal distribution stays the same.
+explain ``pca_variance`` of its variance, but always one fewer than the directions the
+reference varies in (else every row would rebuild exactly). A row's error is the Euclidean
+distance between it and its reconstruction from those components; a change in the
+correlations between features raises it even when every marginal distribution stays the
+same.
 
 The statistic is the current sample's mean error. Its null distribution is the mean error
 of bootstrap chunks drawn from the *other* half of the reference (PCA never saw those rows).
@@ -51,7 +53,8 @@ class Reconstruction:
         total = float(values.sum())
         ratios = values / total if total > 0 else np.zeros_like(values)
         keep = int(np.searchsorted(np.cumsum(ratios), variance - 1e-12) + 1)
-        keep = min(keep, rows.shape[1] - 1)  # keep a residual: all components rebuild exactly
+        varying = int(np.count_nonzero(ratios > 1e-9))
+        keep = min(keep, max(varying - 1, 0))  # leave a direction the reference varies in
         return cls(mean, vectors[:, :keep].T, float(np.sum(ratios[:keep])))
 
     def residuals(self, rows: np.ndarray) -> np.ndarray:
@@ -67,47 +70,57 @@ def run(samples: Samples, policy: MultivariatePolicy) -> Finding:
     if reason:
         return unreliable(CHECK, reason, samples.counts())
     rng = np.random.default_rng(policy.seed)
-    order = rng.permutation(len(samples.reference))
-    half = len(order) // 2
-    fit_rows, held_out = samples.reference[order[:half]], samples.reference[order[half:]]
+    fit_rows, held_out = _halves(samples.reference, rng)
     model = Reconstruction.fit(fit_rows, policy.pca_variance)
     reference_errors = model.errors(held_out)
     statistic = float(model.errors(samples.current).mean())
     chunk = _chunk_size(len(samples.current), len(reference_errors))
     null = chunk_means(reference_errors, chunk, policy.pca_chunks, rng)
-    p_value = float((1 + np.count_nonzero(null >= statistic - TINY)) / (1 + len(null)))
     baseline = float(reference_errors.mean())
     increase = (statistic - baseline) / max(baseline, TINY)
     details = {
         **samples.counts(),
-        "reference_error": baseline,
-        "upper_bound": float(np.quantile(null, 1 - policy.alpha)),
-        "relevance_bound": baseline * (1 + policy.pca_min_increase),
-        "null_quantiles": _quantiles(null),
+        **_calibration(null, baseline, chunk, policy),
+        "effect": "relative increase of the mean error over the reference's",
         "components": len(model.components),
         "explained_variance": model.explained,
         "fit_rows": len(fit_rows),
         "held_out_rows": len(held_out),
-        "chunk_size": chunk,
-        "chunks": len(null),
         "column_errors": column_errors(model, held_out, samples),
     }
-    summary = (
-        f"mean reconstruction error {statistic:.4g} vs {baseline:.4g} on the "
-        f"reference ({increase:+.1%})"
+    summary = f"mean reconstruction error {statistic:.4g} vs {baseline:.4g} on the reference"
+    outcome = Outcome(
+        CHECK,
+        statistic,
+        float((1 + np.count_nonzero(null >= statistic - TINY)) / (1 + len(null))),
+        increase,
+        policy.pca_min_increase,
+        policy.alpha,
+        f"{summary} ({increase:+.1%})",
+        details,
     )
-    return verdict_finding(
-        Outcome(
-            CHECK,
-            statistic,
-            p_value,
-            increase,
-            policy.pca_min_increase,
-            policy.alpha,
-            summary,
-            details,
-        )
-    )
+    return verdict_finding(outcome)
+
+
+def _halves(rows: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A random half of the rows to fit PCA on, and the other half to calibrate with."""
+    order = rng.permutation(len(rows))
+    half = len(order) // 2
+    return rows[order[:half]], rows[order[half:]]
+
+
+def _calibration(
+    null: np.ndarray, baseline: float, chunk: int, policy: MultivariatePolicy
+) -> dict[str, object]:
+    """The reference side of the test, for plots: bars on the statistic and the null."""
+    return {
+        "reference_error": baseline,
+        "upper_bound": float(np.quantile(null, 1 - policy.alpha)),
+        "relevance_bound": baseline * (1 + policy.pca_min_increase),
+        "null_quantiles": _quantiles(null),
+        "chunk_size": chunk,
+        "chunks": len(null),
+    }
 
 
 def _untestable(samples: Samples, policy: MultivariatePolicy) -> str | None:

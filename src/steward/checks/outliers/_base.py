@@ -123,6 +123,7 @@ class OutlierDetector:
         table, schema = _reference_table(reference, schema)
         _require_fpr(fpr)
         self.columns_ = self._columns(schema)
+        require_columns(table, self.columns_)
         table = align(table.select([c.name for c in self.columns_]), schema)
         fit_part, held_out = split_reference(table, self._split_sizes(table.num_rows))
         self.tails_ = Tails.fit(fit_part, self.columns_)

@@ -130,6 +130,8 @@ class Forest:
     def score(self, matrix: np.ndarray) -> np.ndarray:
         """The isolation score ``2^(-E[h(x)] / c(max_samples))``, in (0, 1]; higher is rarer."""
         matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[1] != self.n_features:
+            raise InputError(f"the forest splits {self.n_features} features, got {matrix.shape}")
         starts = range(0, len(matrix), CHUNK_ROWS)
         chunks = [matrix[s : s + CHUNK_ROWS] for s in starts]
         threads = min(MAX_THREADS, os.cpu_count() or 1, max(len(chunks), 1))

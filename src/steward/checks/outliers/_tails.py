@@ -52,7 +52,7 @@ class NumericTail:
         finite = values[np.isfinite(values)]
         shares = [_share(mask, unseen) for mask in _non_finite(values)]
         if len(finite) == 0:
-            return cls(name, (0.5,), (0.0,), (0.0,), 1.0, 1.0, *shares)
+            return cls(name, (0.5,), (0.0,), (0.0,), 1e-12, 1e-12, *shares)  # any value is new
         levels = np.geomspace(1.0 / (len(finite) + 1), 0.5, LEVELS)
         lower = np.quantile(finite, levels)
         upper = np.quantile(finite, 1.0 - levels)

@@ -5,8 +5,11 @@ against the rest, from the score histograms (ties within a grid bin count half),
 macro-averaged over the columns whose class has both positives and negatives in the
 window; binary models have one column, the positive class's probability. Calibration error
 is the expected calibration error over equal-width bins of each column (classwise ECE for
-multiclass). Their bands come from bootstrap resamples of the histograms (ECE's band is the
-basic bootstrap band, which corrects its upward bias). Log loss (natural log, scores clipped
+multiclass). Their bands come from 200 multinomial resamples of each column's histograms:
+percentile bands, except for ECE, whose band is the union of the percentile and the basic
+(bias-reflected) band, as its upward bias is only roughly estimated. A macro average gets
+the average of the columns' bands, which is conservative (a row's scores are not kept
+jointly, so the columns are taken as fully dependent). Log loss (natural log, scores clipped
 to ``[1e-15, 1 - 1e-15]``) and Brier score (binary: ``(p - y)²``; multiclass: the sum over
 classes, as scikit-learn) are means over rows, with normal bands from their sums of squares.
 """

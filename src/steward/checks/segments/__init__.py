@@ -30,9 +30,10 @@ All findings are in the family ``segment``.
 
 from steward.checks.segments._errors import estimated_errors
 from steward.checks.segments.drift import segment_drift
+from steward.checks.segments.drifted import find_drifted_segments
 from steward.checks.segments.explain import explain_change
 from steward.checks.segments.metrics import segment_metrics
-from steward.checks.segments.worst import find_drifted_segments, find_worst_segments
+from steward.checks.segments.worst import find_worst_segments
 
 __all__ = [
     "estimated_errors",

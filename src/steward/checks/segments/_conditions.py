@@ -95,8 +95,9 @@ def _parse(value: object) -> float:
 def _numeric(name: str, values: np.ndarray, bins: int) -> Feature:
     finite = values[np.isfinite(values)]
     levels = np.arange(1, bins) / bins
-    cuts = np.unique(np.quantile(finite, levels, method="inverted_cdf")) if len(finite) else []
-    cuts = np.asarray(cuts, dtype=np.float64)
+    cuts = np.zeros(0)
+    if len(finite):
+        cuts = np.unique(np.quantile(finite, levels, method="inverted_cdf")).astype(np.float64)
     codes = np.searchsorted(cuts, values, side="left")
     missing = np.isnan(values)
     codes[missing] = len(cuts) + 1

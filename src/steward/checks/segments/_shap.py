@@ -1,13 +1,15 @@
 """Optional SHAP summaries per segment: mean |SHAP value| of each feature.
 
 Only when the ``shap`` package imports (it is an optional extra) and a model is given;
-otherwise :func:`shap_summary` returns ``None`` and the caller leaves SHAP out. SHAP is
+otherwise :func:`shap_summary` returns ``None`` and the caller leaves SHAP out. When SHAP
+itself fails on the model, a warning says why and SHAP is left out too. SHAP is
 model-agnostic here (``shap.Explainer`` over ``model.predict``), so it runs on a small
 sample of the current rows.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -33,8 +35,12 @@ def shap_summary(
         return None
     rows = sample(current, SHAP_ROWS, seed)
     frame = rows.select(features).to_pandas()
-    explanation = shap.Explainer(model.predict, frame)(frame)
-    magnitude = _per_feature(np.abs(np.asarray(explanation.values, dtype=np.float64)))
+    try:
+        explanation = shap.Explainer(model.predict, frame)(frame)
+        magnitude = _per_feature(np.abs(np.asarray(explanation.values, dtype=np.float64)))
+    except Exception as exc:  # optional extra over a user's model: never fail the ranking
+        warnings.warn(f"SHAP summaries skipped: {type(exc).__name__}: {exc}", stacklevel=3)
+        return None
     groups = {ALL: np.ones(rows.num_rows, dtype=bool), **_segment_groups(rows, schema)}
     return {
         name: {

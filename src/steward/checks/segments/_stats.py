@@ -40,7 +40,7 @@ class Sums:
     def __sub__(self, other: Sums) -> Sums:
         return Sums(self.n - other.n, self.s - other.s, self.q - other.q)
 
-    def take(self, index: np.ndarray | slice) -> Sums:
+    def take(self, index: np.ndarray | slice | int) -> Sums:
         return Sums(self.n[index], self.s[index], self.q[index])
 
     @property
@@ -102,7 +102,8 @@ def fisher_greater(
     for start in range(0, len(order), CHUNK):
         rows = order[start : start + CHUNK]
         terms = min(FISHER_TERMS, int(np.ceil(10 * spread[rows].max())) + 16)
-        out[rows] = _fisher_chunk(*(a[rows] for a in arrays), terms)
+        k_, n_, big_k_, big_n_ = (a[rows] for a in arrays)
+        out[rows] = _fisher_chunk(k_, n_, big_k_, big_n_, terms)
     return out
 
 

@@ -24,6 +24,7 @@ from steward.checks.segments._values import (
     segment_values,
 )
 from steward.findings import Finding, Verdict
+from steward.io import to_arrow
 from steward.profile import profile
 from steward.schema import Schema
 
@@ -41,6 +42,7 @@ def segment_drift(
     min_rows: int = 100,
 ) -> list[Finding]:
     """``segment.drift`` findings: every drift-tested column within every segment value."""
+    reference_table, current_table = to_arrow(reference_table), to_arrow(current_table)
     segment_columns(reference_table, schema, [segment])
     segment_columns(current_table, schema, [segment])
     values = _values(reference_table, current_table, segment)

@@ -39,6 +39,7 @@ from steward.checks.segments._importance import (
 )
 from steward.checks.segments._shap import shap_summary
 from steward.findings import Finding, Verdict
+from steward.io import to_arrow
 from steward.profile import profile
 from steward.schema import Column, Kind, Role, Schema
 
@@ -77,19 +78,24 @@ def explain_change(
     policy: DriftPolicy | None = None,
     window: int | None = None,
     seed: int = 0,
+    domain: bool = True,
 ) -> list[Finding]:
-    """``segment.driver`` findings ranked by drift × importance, then ``segment.domain``."""
+    """``segment.driver`` findings ranked by drift × importance, then ``segment.domain``.
+
+    ``domain=False`` skips the domain classifier (a model fit, about a second).
+    """
+    reference, current = to_arrow(reference), to_arrow(current)
     columns = driver_columns(reference, current, schema)
     drift = drift_effects(reference, current, schema, drift_findings, policy)
     weights = feature_importance(reference, schema, columns, model, importance, seed)
-    domain = domain_classifier(reference, current, columns, seed)
+    separated = domain_classifier(reference, current, columns, seed) if domain else None
     shap = shap_summary(model, current, schema, [c.name for c in columns], seed)
     ranked = sorted(columns, key=lambda c: -_score(drift.get(c.name, NO_DRIFT), weights, c))
     drivers = [
-        _driver(c, rank, drift.get(c.name, NO_DRIFT), weights, domain, shap, window)
+        _driver(c, rank, drift.get(c.name, NO_DRIFT), weights, separated, shap, window)
         for rank, c in enumerate(ranked, start=1)
     ]
-    return drivers + ([_domain(domain, window)] if domain is not None else [])
+    return drivers + ([_domain(separated, window)] if separated is not None else [])
 
 
 def driver_columns(reference: pa.Table, current: pa.Table, schema: Schema) -> list[Column]:
@@ -119,9 +125,10 @@ def drift_effects(
         findings = check_drift(ref, profile(current, schema, reference=ref), policy)
     chosen: dict[str, Finding] = {}
     for finding in findings:
-        usable = finding.family == "drift" and finding.column and finding.effect_size is not None
-        if usable and _later(finding, chosen.get(finding.column)):
-            chosen[finding.column] = finding  # type: ignore[index]
+        name = finding.column
+        usable = finding.family == "drift" and name and finding.effect_size is not None
+        if usable and name and _later(finding, chosen.get(name)):
+            chosen[name] = finding
     return {name: _drift(f) for name, f in chosen.items()}
 
 

@@ -9,6 +9,7 @@ segment, verdict ``unreliable``, never as a confident ``ok`` or ``fail``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,19 @@ from steward.checks.segments._errors import RowErrors, row_errors
 from steward.checks.segments._stats import Sums, band, benjamini_hochberg, greater, sums_of
 from steward.checks.segments._values import SegmentValues, segment_columns, segment_values
 from steward.findings import Finding, Verdict
+from steward.io import to_arrow
 from steward.schema import Schema
 
 CHECK = "segment.metric"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every finding of one call shares."""
+
+    metric: str
+    fdr: float
+    window: int | None
 
 
 def segment_metrics(
@@ -39,44 +50,32 @@ def segment_metrics(
     row, NaN where unknown) replaces the errors derived from target and prediction, for
     example :func:`estimated_errors` before labels arrive.
     """
-    columns = segment_columns(table, schema, segments)
+    table = to_arrow(table)
+    names = segment_columns(table, schema, segments)
     errs = row_errors(table, schema, errors)
-    rows = [_value_rows(table, name, errs) for name in columns]
-    findings = _findings(rows, errs, min_rows, fdr, window)
+    center = _center(errs)
+    columns = [_column(table, name, errs, center, min_rows) for name in names]
+    context = Context(errs.metric, fdr, window)
+    findings = [
+        _finding(column, float(q[code]), code, center, context)
+        for column, q in zip(columns, _q_values(columns), strict=True)
+        for code in range(len(column.values.values))
+    ]
     return sorted(findings, key=lambda f: -f.verdict.severity)
 
 
-def _value_rows(table: pa.Table, name: str, errs: RowErrors) -> tuple[SegmentValues, Sums]:
-    """The column's values and, per value, the sums of its rows that have an error."""
-    values = segment_values(table.column(name), name)
-    valid = errs.valid
-    codes, e = values.codes[valid], errs.values[valid] - _center(errs)
-    size = len(values.values)
-    counts = [np.bincount(codes, weights=w, minlength=size) for w in (np.ones_like(e), e, e * e)]
-    return values, Sums(*counts)
+@dataclass(frozen=True)
+class _Column:
+    """One segment column's values, each value's sums inside and outside, and its test."""
 
-
-def _findings(
-    columns: list[tuple[SegmentValues, Sums]],
-    errs: RowErrors,
-    min_rows: int,
-    fdr: float,
-    window: int | None,
-) -> list[Finding]:
-    center = _center(errs)
-    total = sums_of(errs.values[errs.valid] - center)
-    tested = [_test(sums, total, errs.binary, min_rows, center) for _, sums in columns]
-    large = np.concatenate([t["large"] for t in tested]) if tested else np.zeros(0, bool)
-    p_all = np.concatenate([t["p"] for t in tested]) if tested else np.zeros(0)
-    q_all = np.ones(len(p_all))
-    q_all[large] = benjamini_hochberg(p_all[large])
-    findings, start = [], 0
-    for (values, _), t in zip(columns, tested, strict=True):
-        q = q_all[start : start + len(values.values)]
-        start += len(values.values)
-        context = {"values": values, "metric": errs.metric, "fdr": fdr, "window": window}
-        findings += [_finding(context, t, q, code) for code in range(len(values.values))]
-    return findings
+    values: SegmentValues
+    inside: Sums
+    outside: Sums
+    p: np.ndarray
+    tests: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    large: np.ndarray
 
 
 def _center(errs: RowErrors) -> float:
@@ -85,57 +84,63 @@ def _center(errs: RowErrors) -> float:
     return 0.0 if errs.binary or not len(values) else float(values.mean())
 
 
-def _test(inside: Sums, total: Sums, binary: bool, min_rows: int, center: float) -> dict[str, Any]:
-    outside = total - inside
-    p, tests = greater(inside, outside, binary)
-    lower, upper = band(inside, binary)
-    return {
-        "center": center,
-        "inside": inside,
-        "outside": outside,
-        "p": p,
-        "tests": tests,
-        "lower": lower,
-        "upper": upper,
-        "large": inside.n >= max(min_rows, 1),
-    }
+def _column(table: pa.Table, name: str, errs: RowErrors, center: float, min_rows: int) -> _Column:
+    """Sums of each value's rows that have an error, and the test against the rest."""
+    values = segment_values(table.column(name), name)
+    codes, e = values.codes[errs.valid], errs.values[errs.valid] - center
+    size = len(values.values)
+    counts = [np.bincount(codes, weights=w, minlength=size) for w in (np.ones_like(e), e, e * e)]
+    inside = Sums(*counts)
+    outside = sums_of(e) - inside
+    p, tests = greater(inside, outside, errs.binary)
+    lower, upper = band(inside, errs.binary)
+    return _Column(values, inside, outside, p, tests, lower, upper, inside.n >= max(min_rows, 1))
 
 
-def _finding(context: dict[str, Any], t: dict[str, Any], q: np.ndarray, code: int) -> Finding:
-    values: SegmentValues = context["values"]
-    inside, outside = t["inside"].take(code), t["outside"].take(code)
-    rows = int(inside.n)
-    small = not bool(t["large"][code])
-    mean_in, mean_out = _mean(inside) + t["center"], _mean(outside) + t["center"]
+def _q_values(columns: list[_Column]) -> list[np.ndarray]:
+    """Benjamini–Hochberg across the values large enough to test, of all columns at once."""
+    if not columns:
+        return []
+    large = np.concatenate([c.large for c in columns])
+    p = np.concatenate([c.p for c in columns])
+    q = np.full(len(p), np.nan)
+    q[large] = benjamini_hochberg(p[large])
+    return np.split(q, np.cumsum([len(c.p) for c in columns])[:-1])
+
+
+def _finding(column: _Column, q: float, code: int, center: float, context: Context) -> Finding:
+    inside, outside = column.inside.take(code), column.outside.take(code)
+    small = not bool(column.large[code])
+    mean_in, mean_out = _mean(inside) + center, _mean(outside) + center
     details = {
-        "segment": values.column,
-        "value": values.values[code],
-        "rows": rows,
+        "segment": column.values.column,
+        "value": column.values.values[code],
+        "rows": int(inside.n),
         "inside": mean_in,
         "outside": mean_out,
         "difference": mean_in - mean_out,
         "small": small,
-        "metric": context["metric"],
-        "test": str(t["tests"][code]),
-        "q_value": None if small else float(q[code]),
-        "fdr": context["fdr"],
+        "metric": context.metric,
+        "test": str(column.tests[code]),
+        "q_value": None if small else q,
+        "fdr": context.fdr,
     }
-    verdict = _verdict(details, context["fdr"])
+    verdict = _verdict(details, context.fdr)
     if small:
-        details["reason"] = f"small segment ({rows} rows)"
+        details["reason"] = f"small segment ({int(inside.n)} rows)"
     return Finding(
         check=CHECK,
-        column=values.column,
+        column=column.values.column,
         statistic=mean_in,
         verdict=verdict,
         threshold=mean_out,
-        p_value=None if small else float(t["p"][code]),
+        p_value=None if small else float(column.p[code]),
         effect_size=mean_in - mean_out,
-        window=context["window"],
-        message=_message(values.label(code), details, verdict),
+        window=context.window,
+        message=_message(column.values.label(code), details, verdict),
         details=details,
-        lower=_number(t["lower"][code] + t["center"]),
-        upper=_number(t["upper"][code] + t["center"]),
+        lower=_number(column.lower[code] + center),
+        upper=_number(column.upper[code] + center),
     )
 
 

@@ -25,14 +25,14 @@ A search that finds nothing says so in one ``ok`` finding with the number of sli
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from steward._exceptions import CheckError
-from steward.checks.segments._conditions import Feature, encode_features, slice_columns
+from steward.checks.segments._conditions import Feature, encode_features
 from steward.checks.segments._errors import RowErrors, row_errors
 from steward.checks.segments._slices import Slices, enumerate_slices
 from steward.checks.segments._stats import Sums, band, benjamini_hochberg, greater, sums_of
@@ -115,13 +115,15 @@ def find_worst_segments(
     ``errors`` (one per row, NaN where unknown) replaces the errors derived from the target
     and prediction columns, for example a label-free estimate of each row's error.
     """
-    _check_arguments(max_conditions, min_support, fdr, top, bins)
+    check_arguments(max_conditions, min_support, fdr, top, bins)
     table = to_arrow(table)
     search = build_search(table, schema, row_errors(table, schema, errors), bins, fdr, min_ratio)
     return run_search(search, max_conditions, min_support, top)
 
 
-def _check_arguments(max_conditions: int, min_support: float, fdr: float, top: int, bins: int):
+def check_arguments(
+    max_conditions: int, min_support: float, fdr: float, top: int, bins: int
+) -> None:
     if max_conditions not in (1, 2, 3):
         raise CheckError(f"max_conditions must be 1, 2 or 3, not {max_conditions}")
     if not 0 < min_support < 0.5:
@@ -160,16 +162,14 @@ def run_search(search: Search, max_conditions: int, min_support: float, top: int
         )
         if len(slices) == 0:
             break
-        tested = test_slices(search, slices)
-        first = first or tested
+        tested = score_slices(search, slices)
+        first = tested if first is None else first
         ranked = _candidates(search, tested)
         if len(ranked) == 0:
             break
-        finding = _finding(search, tested, int(ranked[0]), rank, _excluded(findings))
-        findings.append(finding)
-        search = search.without(
-            slice_mask(search.features, slices.members(int(ranked[0])), search.rows)
-        )
+        best = int(ranked[0])
+        findings.append(_finding(search, tested, best, rank, _excluded(findings)))
+        search = search.without(slice_mask(search.features, slices.members(best), search.rows))
     if findings:
         return findings
     return [_nothing(search, first) if first is not None else _untested(search, min_rows)]
@@ -179,7 +179,7 @@ def _excluded(findings: list[Finding]) -> list[list[str]]:
     return [f.details["conditions"] for f in findings]
 
 
-def test_slices(search: Search, slices: Slices) -> Tested:
+def score_slices(search: Search, slices: Slices) -> Tested:
     """Inside against outside for every slice, then Benjamini–Hochberg across them all."""
     outside = search.total - slices.sums
     p, tests = greater(slices.sums, outside, search.binary)
@@ -193,7 +193,7 @@ def _candidates(search: Search, tested: Tested) -> np.ndarray:
     """Significant, relevant and not explained by a parent, best score first."""
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = tested.inside / tested.outside
-    relevant = (ratio >= search.min_ratio) | (tested.outside <= 0) & (tested.inside > 0)
+    relevant = (ratio >= search.min_ratio) | ((tested.outside <= 0) & (tested.inside > 0))
     index = np.flatnonzero((tested.q <= search.fdr) & relevant & (tested.inside > tested.outside))
     index = index[~_explained_by_parent(search, tested.slices, index)]
     return index[np.argsort(-tested.score[index], kind="stable")]
@@ -207,7 +207,7 @@ def _explained_by_parent(search: Search, slices: Slices, index: np.ndarray) -> n
     p, _ = greater(widen, parents - widen, search.binary)
     width = slices.features.shape[1]
     real = (np.arange(width)[None, :] < slices.order[index, None]) & (slices.order[index, None] > 1)
-    return ((p > search.fdr) & real).any(axis=1)
+    return np.asarray(((p > search.fdr) & real).any(axis=1), dtype=bool)
 
 
 def slice_mask(features: list[Feature], members: list[tuple[int, int]], rows: int) -> np.ndarray:
@@ -233,6 +233,7 @@ def _finding(
         "features": [search.features[f].name for f, _ in slices.members(i)],
         "rows": rows,
         "support": rows / search.rows,
+        "rows_searched": search.rows,
         "inside": inside,
         "outside": outside,
         "ratio": ratio,
@@ -263,14 +264,15 @@ def _message(metric: str, conditions: list[str], d: dict[str, Any]) -> str:
     where = " and ".join(conditions)
     text = (
         f"{metric} {d['inside']:.3g} where {where} ({d['rows']:,} rows, {d['support']:.1%}) "
-        f"vs {d['outside']:.3g} elsewhere: {d['ratio']:.2f}× ({d['test']}, q={_q(d['q_value'])})"
+        f"vs {d['outside']:.3g} elsewhere: {d['ratio']:.2f}× "
+        f"({d['test']}, q={q_text(d['q_value'])})"
     )
     if d["excluding"]:
         text += f"; rows of the {len(d['excluding'])} slice(s) found before set aside"
     return text
 
 
-def _q(value: float) -> str:
+def q_text(value: float) -> str:
     return f"{value:.2g}" if value >= 1e-300 else "<1e-300"
 
 
@@ -312,61 +314,3 @@ def _untested(search: Search, min_rows: int) -> Finding:
             "reason": "too few rows",
         },
     )
-
-
-def find_drifted_segments(
-    reference: pa.Table,
-    current: pa.Table,
-    schema: Schema,
-    *,
-    max_conditions: int = 2,
-    min_support: float = 0.01,
-    fdr: float = 0.05,
-    top: int = 10,
-    bins: int = 5,
-    min_ratio: float = 1.1,
-) -> list[Finding]:
-    """``segment.worst`` findings for drift: slices holding more of the current rows.
-
-    The reference and current rows are pooled, each row's "error" is 1 for a current row,
-    and the search above runs unchanged: a slice is reported where the share of current
-    rows is significantly higher than elsewhere, i.e. where the current data has moved in.
-    """
-    _check_arguments(max_conditions, min_support, fdr, top, bins)
-    pooled, is_current = _pool(reference, current, schema)
-    errs = RowErrors(is_current, binary=True, metric="share of current rows")
-    search = build_search(pooled, schema, errs, bins, fdr, min_ratio)
-    findings = run_search(search, max_conditions, min_support, top)
-    return [_as_drift(f) for f in findings]
-
-
-def _pool(reference: pa.Table, current: pa.Table, schema: Schema) -> tuple[pa.Table, np.ndarray]:
-    names = [c.name for c in slice_columns(schema, reference) if c.name in current.column_names]
-    if not names:
-        raise CheckError("no feature columns shared by the reference and current data")
-    both = [reference.select(names), current.select(names)]
-    pooled = pa.concat_tables(both, promote_options="permissive")
-    flags = np.concatenate([np.zeros(reference.num_rows), np.ones(current.num_rows)])
-    return pooled, flags
-
-
-def _as_drift(finding: Finding) -> Finding:
-    """Say how much of each side's rows the slice holds (of the rows searched that round)."""
-    if finding.verdict is not Verdict.FAIL:
-        return finding
-    d = finding.details
-    rows = d["rows"] / d["support"]
-    current_in = round(d["rows"] * d["inside"])
-    current_all = current_in + round((rows - d["rows"]) * d["outside"])
-    shares = {
-        "current_rows": current_in,
-        "reference_rows": d["rows"] - current_in,
-        "current_share": current_in / current_all,
-        "reference_share": (d["rows"] - current_in) / (rows - current_all),
-    }
-    where = " and ".join(d["conditions"])
-    message = (
-        f"{where}: {shares['current_share']:.1%} of current rows vs "
-        f"{shares['reference_share']:.1%} of reference rows ({d['test']}, q={_q(d['q_value'])})"
-    )
-    return replace(finding, details={**d, **shares}, message=message)
