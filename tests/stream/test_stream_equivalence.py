@@ -31,7 +31,7 @@ def _check(name, busy, values, cuts):
 
 @pytest.mark.parametrize("busy", [False, True], ids=["defaults", "busy"])
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_update_many_equals_update_on_random_streams(name, busy, data):
     n = data.draw(st.integers(0, 700 if name == "kswin" and not busy else 2500), label="n")
@@ -43,7 +43,7 @@ def test_update_many_equals_update_on_random_streams(name, busy, data):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_update_many_equals_update_on_arbitrary_values(name, data):
     if stream.get(name).input == "binary":

@@ -119,7 +119,7 @@ def compare_columns(
 
 
 def _is_number(typ: pa.DataType) -> bool:
-    return pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ)
+    return bool(pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ))
 
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:

@@ -27,7 +27,8 @@ class Reservoir:
 
     @classmethod
     def build(cls, table: pa.Table, row_hashes: np.ndarray, seed: int, capacity: int) -> Reservoir:
-        keys = splitmix64(row_hashes ^ splitmix64(np.array([seed], dtype=np.uint64)))
+        salted = row_hashes ^ splitmix64(np.array([seed], dtype=np.uint64))
+        keys = splitmix64(salted + splitmix64(_occurrence(row_hashes)))
         take = _smallest(keys, capacity)
         sample = table.take(pa.array(take)).append_column(KEY, pa.array(keys[take]))
         return cls(sample, capacity)
@@ -67,6 +68,21 @@ class Reservoir:
 
         values, _ = numeric_values(self.table.column(name), name)
         return values[np.isfinite(values)]
+
+
+def _occurrence(hashes: np.ndarray) -> np.ndarray:
+    """For each row, how many identical rows come before it (0 for the first).
+
+    Without it identical rows would share a key and enter or leave the sample together,
+    so data with few distinct rows would be sampled as all-or-nothing per distinct row.
+    """
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else order
+    group = np.repeat(starts, np.diff(np.r_[starts, len(ordered)]))
+    occurrence = np.empty(len(hashes), dtype=np.uint64)
+    occurrence[order] = (np.arange(len(ordered)) - group).astype(np.uint64)
+    return occurrence
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:

@@ -31,7 +31,7 @@ from steward.stream._kernels import running_sums
 from steward.stream._registry import register
 
 Rows = list[list[list[float]]]  # per row: [sums, variances], oldest bucket first
-_FEW = 8  # merges per row below which Python floats are faster than NumPy calls
+_FEW = 16  # merges per row below which Python floats are faster than NumPy calls
 
 
 @register("adwin", input="real")
@@ -143,7 +143,7 @@ class ADWIN(Detector):
             del sums[:2], variances[:2]
             i += 1
 
-    def _check(self) -> None:
+    def _check(self, known_cut: bool = False) -> None:
         """Test every split; while one is significant, drop the oldest bucket (drift).
 
         River rescans after each drop; here the states after dropping 1, 2, … buckets are
@@ -152,14 +152,15 @@ class ADWIN(Detector):
         rows = range(len(self._rows) - 1, -1, -1)
         sums = np.asarray([s for i in rows for s in self._rows[i][0]])
         sizes = np.asarray([float(1 << i) for i in rows for _ in self._rows[i][0]])
-        gap, epsilon, valid = self._scan_splits(
-            sums[:, None], sizes[:, None], [self._width], [self._total], [self._variance]
-        )
-        self._statistic = _ratio(gap[:, 0], epsilon[:, 0], valid[:, 0])
-        if not (valid & (gap > epsilon)).any():
-            return
+        if not known_cut:
+            state = [self._width], [self._total], [self._variance]
+            gap, epsilon, valid = self._scan_splits(sums[:, None], sizes[:, None], *state)
+            self._statistic = _ratio(gap[:, 0], epsilon[:, 0], valid[:, 0])
+            if not (valid & (gap > epsilon)).any():
+                return
         self._drift_detected = True
-        after = self._after_drops([v for i in rows for v in self._rows[i][1]], sums, sizes)
+        variances = np.asarray([v for i in rows for v in self._rows[i][1]])
+        after = _after_drops(self._width, self._total, self._variance, sums, sizes, variances)
         kept = np.arange(len(sums))[:, None] >= np.arange(1, len(sums))[None, :]
         gap, epsilon, valid = self._scan_splits(
             np.where(kept, sums[:, None], 0.0), np.where(kept, sizes[:, None], 0.0), *after
@@ -180,19 +181,6 @@ class ADWIN(Detector):
             self.delta,
             self.min_window_length,
         )
-
-    def _after_drops(
-        self, variances: list[float], sums: np.ndarray, sizes: np.ndarray
-    ) -> tuple[list[float], list[float], list[float]]:
-        """Width, total and variance after dropping the 1, 2, … oldest buckets."""
-        width, total, variance = self._width, self._total, self._variance
-        out: tuple[list[float], list[float], list[float]] = ([], [], [])
-        for size, u, v in zip(sizes.tolist()[:-1], sums.tolist(), variances, strict=False):
-            width, total, variance = _dropped(width, total, variance, size, u, v)
-            out[0].append(width)
-            out[1].append(total)
-            out[2].append(variance)
-        return out
 
     def _drop_oldest(self) -> None:
         sums, variances = self._rows[-1]
@@ -248,7 +236,7 @@ class ADWIN(Detector):
             if b > 0
         ] or [[[], []]]
         if hit:
-            self._check()
+            self._check(known_cut=True)
         return stop + 1
 
     def _grow(self, x: np.ndarray) -> list[np.ndarray]:
@@ -327,6 +315,27 @@ def _merge_few(row: list[list[float]], level: int) -> list[list[float]]:
     return out
 
 
+def _after_drops(
+    width: float,
+    total: float,
+    variance: float,
+    sums: np.ndarray,
+    sizes: np.ndarray,
+    variances: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Width, total and variance after dropping the 1, 2, … oldest buckets.
+
+    :func:`_dropped` applied in turn: each step subtracts, so running sums of the negated
+    terms give the same numbers.
+    """
+    size, u, v = sizes[:-1], sums[:-1], variances[:-1]
+    widths = running_sums(width, -size)
+    totals = running_sums(total, -u)
+    mu, mu_window = u / size, totals / widths
+    steps = v + size * widths * (mu - mu_window) * (mu - mu_window) / (size + widths)
+    return widths, totals, running_sums(variance, -steps)
+
+
 def _dropped(
     width: float, total: float, variance: float, size: float, u: float, v: float
 ) -> tuple[float, float, float]:
@@ -380,23 +389,25 @@ def _splits(
     ``sums`` and ``sizes`` hold each check's buckets, oldest first (empty buckets are
     allowed). The split after the newest bucket leaves ``n1 = 0`` and so is never valid.
     """
+    slack = min_length - 1.0
     n0 = np.cumsum(sizes, axis=0)
     n1 = width - n0
     u0 = np.cumsum(sums, axis=0)
     u1 = total - u0
-    valid = (n0 >= min_length) & (n1 >= min_length)
     with np.errstate(divide="ignore", invalid="ignore"):
         d_prime = np.log(2.0 * np.log(width) / delta)
-    with np.errstate(divide="ignore", invalid="ignore"):
         u0 /= n0
         u1 /= n1
-        gap = np.abs(u0 - u1, out=u0)
-        # 1 / (n0 - min + 1) + 1 / (n1 - min + 1), with n0 + n1 = width
-        n0 -= min_length - 1.0
-        n1 -= min_length - 1.0
+        u0 -= u1
+        gap = np.abs(u0, out=u0)
+        # 1 / (n0 - slack) + 1 / (n1 - slack), with n0 + n1 = width
+        n0 -= slack
+        n1 -= slack
+        valid = np.minimum(n0, n1) >= 1.0  # both parts at least min_length long
         n0 *= n1
-        m_recip = np.divide(width - 2.0 * (min_length - 1.0), n0, out=n0)
-        epsilon = np.sqrt(m_recip * (2.0 * variance / width * d_prime))
+        m_recip = np.divide(width - 2.0 * slack, n0, out=n0)
+        epsilon = np.multiply(m_recip, 2.0 * variance / width * d_prime, out=n1)
+        np.sqrt(epsilon, out=epsilon)
         m_recip *= 2.0 / 3.0 * d_prime
         epsilon += m_recip
     return gap, epsilon, valid

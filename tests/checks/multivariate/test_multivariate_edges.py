@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from steward._exceptions import UnknownColumn
 from steward.checks.multivariate import REGISTRY, MultivariatePolicy, check_multivariate
-from steward.findings import Verdict
+from steward.findings import Finding, Verdict
+from steward.profile import ProfileConfig, profile
 from steward.schema import infer_schema
 
 CHECKS = ["drift.pca_reconstruction", "drift.domain_classifier"]
@@ -21,9 +22,11 @@ CHECKS = ["drift.pca_reconstruction", "drift.domain_classifier"]
 
 def _run(reference, current, policy=None, schema=None):
     ref, cur = profiles(reference, current, schema)
+    policy = policy or MultivariatePolicy(checks=tuple(REGISTRY))  # every registered check
     findings = check_multivariate(ref, cur, window=4, policy=policy)
     for finding in findings:
-        json.dumps(finding.to_dict(), allow_nan=False)
+        data = json.loads(json.dumps(finding.to_dict(), allow_nan=False))
+        assert Finding.from_dict(data).verdict is finding.verdict
         assert finding.window == 4 and finding.column is None
     return {f.check: f for f in findings}
 
@@ -31,7 +34,7 @@ def _run(reference, current, policy=None, schema=None):
 def test_both_checks_are_registered_and_run_in_policy_order():
     assert set(REGISTRY) == {"pca_reconstruction", "domain_classifier"}
     rng = np.random.default_rng(1)
-    found = _run(normals(rng, 300), normals(rng, 300))
+    found = _run(normals(rng, 300), normals(rng, 300), MultivariatePolicy())
     assert list(found) == CHECKS
 
 
@@ -150,9 +153,48 @@ def test_policy_picks_checks_and_columns():
     assert found["drift.domain_classifier"].verdict is Verdict.OK  # x3 is not looked at
 
 
+def test_the_policy_round_trips_as_plain_data():
+    policy = MultivariatePolicy(checks=("domain_classifier",), columns=("a",), alpha=0.05)
+    assert MultivariatePolicy.model_validate_json(policy.model_dump_json()) == policy
+
+
 def test_policy_errors_name_what_is_wrong():
     with pytest.raises(ValidationError, match="registered"):
         MultivariatePolicy(checks=("nope",))
     rng = np.random.default_rng(10)
     with pytest.raises(UnknownColumn, match="nope"):
         _run(normals(rng, 50), normals(rng, 50), MultivariatePolicy(columns=("nope",)))
+
+
+def test_a_sample_that_does_not_stand_for_its_rows_is_unreliable_not_trusted():
+    # a profile whose row sample was drawn from other rows than its counts (e.g. a damaged
+    # or hand-assembled profile) must not be trusted by the sample-based checks
+    import dataclasses
+
+    rng = np.random.default_rng(11)
+    config = ProfileConfig(reservoir=1000)
+
+    def table(p, rows=20_000):
+        return pa.table(
+            {
+                "a": rng.choice(["x", "y", "z"], rows, p=p),
+                "n": rng.integers(0, 3, rows).astype(float),
+            }
+        )
+
+    reference = profile(table([0.5, 0.3, 0.2]), config=config)
+    current = profile(table([0.2, 0.3, 0.5]), reference=reference)
+    skewed = profile(table([1.0, 0.0, 0.0], 2_000), reference=reference)
+    current = dataclasses.replace(current, reservoir=skewed.reservoir)
+    for finding in check_multivariate(reference, current):
+        assert finding.verdict is Verdict.UNRELIABLE
+        assert "does not stand for its 20000 rows" in finding.message
+
+
+def test_a_fair_sample_of_many_rows_is_trusted():
+    rng = np.random.default_rng(12)
+    config = ProfileConfig(reservoir=1000)
+    reference = profile(normals(rng, 20_000, 3), config=config)
+    current = profile(normals(rng, 20_000, 3, {"x1": 1.0}), reference=reference)
+    found = {f.check: f for f in check_multivariate(reference, current)}
+    assert found["drift.domain_classifier"].verdict is Verdict.FAIL

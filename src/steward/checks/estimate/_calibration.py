@@ -22,6 +22,7 @@ that row, so estimates on the reference itself are honest and ``auto`` compares 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
@@ -33,22 +34,30 @@ _KNOTS = 5
 _EPS = 1e-6
 
 
+class _Map(Protocol):
+    def predict(self, x: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class Calibrator:
-    """Maps raw scores to class probabilities; ``positive`` is set for binary models."""
+    """Maps raw scores to class probabilities; ``positive`` is set for binary models.
+
+    ``maps`` holds the one-vs-rest isotonic maps, ``joint`` the spline model; neither is
+    set for ``"none"``.
+    """
 
     method: str
     classes: int
     positive: int | None
-    model: object = None
+    maps: tuple[_Map, ...] = ()
+    joint: _JointSpline | None = None
 
     def predict(self, scores: np.ndarray) -> np.ndarray:
-        if self.method == "isotonic":
-            raw = np.column_stack([m.predict(scores[:, k]) for k, m in enumerate(self.model)])
-        elif self.method == "spline":
-            return self.model.predict(scores)
-        else:
-            raw = scores
+        if self.joint is not None:
+            return self.joint.predict(scores)
+        raw = scores
+        if self.maps:
+            raw = np.column_stack([m.predict(scores[:, k]) for k, m in enumerate(self.maps)])
         return self._spread(np.clip(raw, 0.0, 1.0))
 
     def _spread(self, raw: np.ndarray) -> np.ndarray:
@@ -64,11 +73,10 @@ def fit(
     if method == "isotonic":
         targets = _targets(truth, classes, positive)
         maps = [_isotonic(scores[:, k], targets[:, k]) for k in range(targets.shape[1])]
-        return Calibrator(method, classes, positive, tuple(maps))
+        return Calibrator(method, classes, positive, maps=tuple(maps))
     if method == "spline":
-        return Calibrator(
-            method, classes, positive, _JointSpline.fit(scores, truth, classes, positive)
-        )
+        joint = _JointSpline.fit(scores, truth, classes, positive)
+        return Calibrator(method, classes, positive, joint=joint)
     return Calibrator("none", classes, positive)
 
 
@@ -133,7 +141,7 @@ def _targets(truth: np.ndarray, classes: int, positive: int | None) -> np.ndarra
     return np.eye(classes)[truth]
 
 
-def _isotonic(x: np.ndarray, y: np.ndarray) -> object:
+def _isotonic(x: np.ndarray, y: np.ndarray) -> _Map:
     if np.ptp(x) == 0:
         return _Constant(float(y.mean()))
     return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)

@@ -272,9 +272,9 @@ def _clipped(band: tuple[float, float]) -> tuple[float, float]:
 
 
 def _from_scores(scores: np.ndarray, classes: Classes) -> np.ndarray:
-    if classes.binary:
-        negative = 1 - int(classes.positive or 0)
-        return np.where(scores[:, 0] >= 0.5, classes.positive, negative).astype(np.int64)
+    if classes.positive is not None:
+        positive, negative = classes.positive, 1 - classes.positive
+        return np.where(scores[:, 0] >= 0.5, positive, negative).astype(np.int64)
     return scores.argmax(axis=1).astype(np.int64)
 
 

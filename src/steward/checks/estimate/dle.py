@@ -18,11 +18,13 @@ import pyarrow as pa
 from scipy.stats import norm
 from sklearn.ensemble import HistGradientBoostingRegressor
 
+from steward._exceptions import CheckError
 from steward.checks.estimate._columns import floats, table_of
 from steward.checks.estimate._common import (
     Z95,
     check_folds,
     feature_columns,
+    jackknife_variance,
     require_fitted,
     target_column,
     thread_limit,
@@ -40,7 +42,7 @@ _POWER = {"mae": 1, "rmse": 2}  # the loss each metric averages: |error| ** powe
 
 @dataclass(frozen=True)
 class LossModel:
-    """Fold models of one loss (averaged to predict) and the loss's noise scale.
+    """Fold models of one loss (their mean is the prediction) and the loss's noise scale.
 
     ``scale`` is Σ (loss − predicted)² / Σ predicted² over the reference's out-of-fold
     predictions: a row's loss varies with a standard deviation of about
@@ -51,7 +53,8 @@ class LossModel:
     scale: float
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return np.clip(np.mean([m.predict(x) for m in self.models], axis=0), 0.0, None)
+        """Each fold model's predicted loss per row (folds × rows), never negative."""
+        return np.clip(np.array([m.predict(x) for m in self.models]), 0.0, None)
 
 
 class DLE:
@@ -67,8 +70,11 @@ class DLE:
 
     The band is the spread of the realised metric on this window if the estimate were
     right: the per-row loss noise measured on the reference (``LossModel.scale``), summed
-    over the window's rows and divided by n (so it narrows as 1/√n), ±1.96 standard
-    deviations; for RMSE on the mean squared error, then square-rooted.
+    over the window's rows and divided by n (so it narrows as 1/√n), plus the loss
+    model's own error (grouped jackknife over the fold models), ±1.96 standard deviations;
+    for RMSE on the mean squared error, then square-rooted. Where some rows have labels,
+    the realised metrics on them are tested against the estimates on the same rows (normal
+    test per metric, Bonferroni over the metrics; see :class:`EstimatePolicy`).
 
     ``threads`` caps the OpenMP and BLAS threads while fitting and estimating. The default, 1, is
     predictable: on a busy machine (a monitor beside a model server) OpenMP threads that
@@ -205,11 +211,15 @@ class DLE:
         root = metric.name == "rmse"
         return Estimate(metric, *(math.sqrt(v) if root else v for v in (value, low, high)))
 
-    def _mean_loss(self, name: str, predicted: np.ndarray) -> tuple[float, float]:
-        """Mean predicted loss and the realised mean loss's standard deviation around it."""
+    def _mean_loss(self, name: str, per_fold: np.ndarray) -> tuple[float, float]:
+        """Mean predicted loss (over rows and fold models) and the realised mean loss's
+        standard deviation around it: the rows' loss noise plus the loss model's own error
+        (the grouped jackknife over the fold models)."""
+        predicted = per_fold.mean(axis=0)
         n = predicted.size
-        sd = math.sqrt(self.losses_[name].scale * float((predicted**2).sum())) / n
-        return float(predicted.mean()), sd
+        noise = self.losses_[name].scale * float((predicted**2).sum()) / n**2
+        model = jackknife_variance([{"m": float(fold.mean())} for fold in per_fold])["m"]
+        return float(predicted.mean()), math.sqrt(noise + model)
 
     def _labelled(
         self, predicted: dict[str, np.ndarray], error: np.ndarray, labelled: np.ndarray
@@ -220,7 +230,7 @@ class DLE:
             return None
         estimated, realised, p_values = {}, {}, []
         for m in self.metrics_:
-            mean, sd = self._mean_loss(m.name, predicted[m.name][labelled])
+            mean, sd = self._mean_loss(m.name, predicted[m.name][:, labelled])
             realised_mean = float(np.mean(np.abs(error[labelled]) ** _POWER[m.name]))
             estimated[m.name] = _metric(m.name, np.array([mean]))
             realised[m.name] = _metric(m.name, np.array([realised_mean]))
@@ -243,8 +253,6 @@ def _metric(name: str, losses: np.ndarray) -> float:
 
 
 def _prediction_column(schema: Schema) -> str:
-    from steward._exceptions import CheckError
-
     column = schema.first(Role.PREDICTION)
     if column is None:
         raise CheckError("DLE needs a column with role 'prediction' in the schema")

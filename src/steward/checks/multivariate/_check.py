@@ -11,6 +11,7 @@ from steward._exceptions import UnknownColumn
 from steward.checks.multivariate._base import Samples, get, unreliable
 from steward.checks.multivariate._encoder import ENCODED_KINDS, FeatureEncoder
 from steward.checks.multivariate._policy import MultivariatePolicy
+from steward.checks.multivariate._representative import unrepresentative
 from steward.findings import Finding
 from steward.profile import Profile
 from steward.schema import Column
@@ -31,7 +32,7 @@ def check_multivariate(
     """
     policy = policy or MultivariatePolicy()
     columns, skipped = feature_columns(reference, current, policy)
-    reason = _no_samples(reference, current, columns)
+    reason = _no_samples(reference, current, columns) or _unfair(reference, current, columns)
     if reason:
         findings = [
             unreliable(get(name).check_name, reason, {"skipped_columns": skipped})
@@ -70,6 +71,12 @@ def _no_samples(reference: Profile, current: Profile, columns: list[Column]) -> 
     if len(current.reservoir) == 0:
         return "the current sample has no rows"
     return None
+
+
+def _unfair(reference: Profile, current: Profile, columns: list[Column]) -> str | None:
+    return unrepresentative(reference, columns, "reference") or unrepresentative(
+        current, columns, "current"
+    )
 
 
 def encode(

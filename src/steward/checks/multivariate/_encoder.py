@@ -57,10 +57,10 @@ def _parse(value: str | None) -> float:
         return np.nan
 
 
-def labels(column: pa.ChunkedArray) -> np.ndarray:
-    """Category labels as Python strings; missing values are ``(missing)``."""
-    strings = category_strings(column)
-    return np.array(pc.fill_null(strings, MISSING).to_pylist(), dtype=object)
+def labels(column: pa.ChunkedArray) -> pa.Array:
+    """Category labels as strings; missing values are ``(missing)``."""
+    strings = pc.cast(category_strings(column.combine_chunks()), pa.large_string())
+    return pc.fill_null(strings, MISSING)
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,9 @@ class _CategoricalCode:
     @classmethod
     def fit(cls, source: str, column: pa.ChunkedArray, max_categories: int) -> _CategoricalCode:
         values = labels(column)
-        kept, counts = np.unique(values, return_counts=True)
-        order = sorted(range(len(kept)), key=lambda i: (-counts[i], kept[i]))[:max_categories]
-        categories = tuple(str(kept[i]) for i in order)
+        counted = pc.value_counts(values).to_pylist()
+        ranked = sorted(counted, key=lambda c: (-c["counts"], c["values"]))[:max_categories]
+        categories = tuple(c["values"] for c in ranked)
         onehot = _onehot(values, categories)
         shares = onehot.mean(axis=0)
         spread = float(np.sqrt(max(1.0 - np.sum(shares**2), 0.0)))
@@ -136,12 +136,13 @@ class _CategoricalCode:
         return _positions(labels(column), self.categories).astype(np.float64)
 
 
-def _positions(values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
-    index = {c: i for i, c in enumerate(categories)}
-    return np.array([index.get(v, len(categories)) for v in values], dtype=np.int64)
+def _positions(values: pa.Array, categories: tuple[str, ...]) -> np.ndarray:
+    """Each value's index among ``categories``; ``len(categories)`` for any other value."""
+    found = pc.index_in(values, value_set=pa.array(categories, pa.large_string()))
+    return np.asarray(pc.fill_null(found, len(categories)).to_numpy(), dtype=np.int64)
 
 
-def _onehot(values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
+def _onehot(values: pa.Array, categories: tuple[str, ...]) -> np.ndarray:
     out = np.zeros((len(values), len(categories) + 1))
     out[np.arange(len(values)), _positions(values, categories)] = 1.0
     return out
