@@ -6,8 +6,9 @@
 
 Four seeded datasets with every label known (the windows' labels are the ground truth):
 
-* ``credit``     binary, covariate shift: ``steward.datasets.credit_stream`` (incomes fall,
-                 a new region appears; P(default | applicant) unchanged), logistic model.
+* ``credit``     binary, covariate shift: ``steward.datasets.credit_stream``'s recipe with
+                 every label kept (incomes fall, a new region appears; P(default |
+                 applicant) unchanged), logistic model.
 * ``concept``    binary, concept shift: features keep their distribution while P(y | x)
                  moves from window 6 on (intercept up, one coefficient fading), logistic model.
 * ``multiclass`` three string classes, covariate shift, a miscalibrated Gaussian naive Bayes.
@@ -18,8 +19,9 @@ same files and the same windows (``--window-rows`` rows each; NannyML's ``chunk_
 Both see the reference with labels and the windows without them; Steward also sees the
 labels of a random ``--label-share`` of each window's rows (labels arriving late), which
 its estimates do not use but its ``unreliable`` check does. Times exclude imports and
-reading the Parquet. Both children run with ``--threads`` OpenMP threads (default 1: the
-machine may be shared, and oversubscribed OpenMP in gradient boosting is slower, not faster).
+reading the Parquet. Both children run with ``--threads`` OpenMP/BLAS threads (default 1:
+the machine may be shared, and oversubscribed OpenMP in gradient boosting is slower, not
+faster). ``--seeds`` datasets are drawn per kind; the per-window table shows the first.
 
 Reported per dataset: per-window |estimate − realised| per metric for both, their mean and
 ratio, the windows Steward marks ``unreliable`` (and why) and those NannyML alerts on, and
