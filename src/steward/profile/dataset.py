@@ -12,7 +12,7 @@ import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -46,8 +46,11 @@ class KeyProfile:
 
     @classmethod
     def build(cls, column: pa.ChunkedArray, hashes: np.ndarray) -> KeyProfile:
-        valid = hashes[np.asarray(column.is_valid().to_numpy(zero_copy_only=False), bool)] \
-            if column.null_count else hashes
+        valid = (
+            hashes[np.asarray(column.is_valid().to_numpy(zero_copy_only=False), bool)]
+            if column.null_count
+            else hashes
+        )
         duplicates = count_duplicates(valid)
         return cls(len(column), column.null_count, duplicates, HyperLogLog.empty().update(valid))
 
@@ -60,28 +63,41 @@ class KeyProfile:
         return self.hll.estimate()
 
     def merge(self, other: KeyProfile) -> KeyProfile:
-        return KeyProfile(self.rows + other.rows, self.nulls + other.nulls,
-                          self.duplicates + other.duplicates, self.hll.merge(other.hll))
+        return KeyProfile(
+            self.rows + other.rows,
+            self.nulls + other.nulls,
+            self.duplicates + other.duplicates,
+            self.hll.merge(other.hll),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from steward.profile._codec import encode_array
 
-        return {"kind": self.kind, "rows": self.rows, "nulls": self.nulls,
-                "duplicates": self.duplicates, "hll": encode_array(self.hll.registers)}
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "nulls": self.nulls,
+            "duplicates": self.duplicates,
+            "hll": encode_array(self.hll.registers),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> KeyProfile:
         from steward.profile._codec import decode_array
 
-        return cls(data["rows"], data["nulls"], data["duplicates"],
-                   HyperLogLog(decode_array(data["hll"])))
+        return cls(
+            data["rows"], data["nulls"], data["duplicates"], HyperLogLog(decode_array(data["hll"]))
+        )
 
 
-ColumnProfile = Union[NumericProfile, CategoricalProfile, DatetimeProfile, TextProfile, KeyProfile]
+ColumnProfile = NumericProfile | CategoricalProfile | DatetimeProfile | TextProfile | KeyProfile
 _DECODERS = {
-    "numeric": NumericProfile.from_dict, "categorical": CategoricalProfile.from_dict,
-    "boolean": CategoricalProfile.from_dict, "datetime": DatetimeProfile.from_dict,
-    "text": TextProfile.from_dict, "key": KeyProfile.from_dict,
+    "numeric": NumericProfile.from_dict,
+    "categorical": CategoricalProfile.from_dict,
+    "boolean": CategoricalProfile.from_dict,
+    "datetime": DatetimeProfile.from_dict,
+    "text": TextProfile.from_dict,
+    "key": KeyProfile.from_dict,
 }
 
 
@@ -126,20 +142,30 @@ class Profile:
                 f"cannot merge profiles of different columns: {self.schema.names} vs "
                 f"{other.schema.names}"
             )
-        columns = {name: _merge_column(name, col, other.columns[name])
-                   for name, col in self.columns.items()}
+        columns = {
+            name: _merge_column(name, col, other.columns[name])
+            for name, col in self.columns.items()
+        }
         return Profile(
-            self.schema, self.rows + other.rows, columns, self.reservoir.merge(other.reservoir),
-            self.duplicate_rows + other.duplicate_rows, self.config,
-            {k: self.unparsed.get(k, 0) + other.unparsed.get(k, 0)
-             for k in {*self.unparsed, *other.unparsed}},
+            self.schema,
+            self.rows + other.rows,
+            columns,
+            self.reservoir.merge(other.reservoir),
+            self.duplicate_rows + other.duplicate_rows,
+            self.config,
+            {
+                k: self.unparsed.get(k, 0) + other.unparsed.get(k, 0)
+                for k in {*self.unparsed, *other.unparsed}
+            },
             _merge_model(self.model, other.model),
         )
 
     def to_bytes(self) -> bytes:
         header = {
-            "schema": self.schema.to_dict(), "rows": self.rows,
-            "duplicate_rows": self.duplicate_rows, "unparsed": self.unparsed,
+            "schema": self.schema.to_dict(),
+            "rows": self.rows,
+            "duplicate_rows": self.duplicate_rows,
+            "unparsed": self.unparsed,
             "config": self.config.__dict__,
             "columns": {name: col.to_dict() for name, col in self.columns.items()},
             "reservoir": encode_bytes(self.reservoir.to_bytes()),
@@ -152,15 +178,18 @@ class Profile:
         if not raw.startswith(MAGIC):
             raise ProfileMismatch("these bytes are not a Steward profile")
         try:
-            header = json.loads(zlib.decompress(raw[len(MAGIC):]))
+            header = json.loads(zlib.decompress(raw[len(MAGIC) :]))
         except (zlib.error, ValueError) as exc:
             raise ProfileMismatch(f"damaged profile bytes: {exc}") from exc
         config = ProfileConfig(**header["config"])
         return cls(
-            Schema.from_dict(header["schema"]), header["rows"],
+            Schema.from_dict(header["schema"]),
+            header["rows"],
             {n: _DECODERS[c["kind"]](c) for n, c in header["columns"].items()},
             Reservoir.from_bytes(decode_bytes(header["reservoir"]), config.reservoir),
-            header["duplicate_rows"], config, header.get("unparsed", {}),
+            header["duplicate_rows"],
+            config,
+            header.get("unparsed", {}),
             ModelProfile.from_dict(header["model"]) if header.get("model") else None,
         )
 
@@ -175,8 +204,9 @@ def _merge_model(a: ModelProfile | None, b: ModelProfile | None) -> ModelProfile
 
 def _merge_column(name: str, a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
     if type(a) is not type(b):
-        raise ProfileMismatch(f"column {name!r} has kind {a.kind} in one profile, {b.kind} in "
-                              "the other")
+        raise ProfileMismatch(
+            f"column {name!r} has kind {a.kind} in one profile, {b.kind} in the other"
+        )
     try:
         return a.merge(b)  # type: ignore[arg-type]
     except ProfileMismatch as exc:
@@ -202,7 +232,9 @@ def profile(
     if schema is None:
         schema = reference.schema if reference is not None else infer_schema(table)
     config = config or (reference.config if reference is not None else ProfileConfig())
-    missing = [c.name for c in schema if c.role is not Role.IGNORED and c.name not in table.column_names]
+    missing = [
+        c.name for c in schema if c.role is not Role.IGNORED and c.name not in table.column_names
+    ]
     if missing:
         raise SchemaError(f"the data lacks column(s) {missing} named in the schema")
     table = table.select([c.name for c in schema if c.name in table.column_names])
@@ -211,8 +243,10 @@ def profile(
     profiled = [c for c in schema if c.role is not Role.IGNORED]
     nested = [c.name for c in profiled if pa.types.is_nested(table.column(c.name).type)]
     if nested:
-        raise SchemaError(f"column(s) {nested} hold nested values (lists, structs or maps); "
-                          "flatten them or give them the role 'ignored'")
+        raise SchemaError(
+            f"column(s) {nested} hold nested values (lists, structs or maps); "
+            "flatten them or give them the role 'ignored'"
+        )
 
     def one(column):
         ref = reference.columns.get(column.name) if reference is not None else None
@@ -226,8 +260,9 @@ def profile(
     hashes = {name: h for name, _, h in results}
     row_hashes = combine(list(hashes.values()), table.num_rows)
     content = [c.name for c in profiled if c.role not in (Role.ID, Role.TIMESTAMP)]
-    duplicates = count_duplicates(combine([hashes[n] for n in content], table.num_rows)) \
-        if content else 0
+    duplicates = (
+        count_duplicates(combine([hashes[n] for n in content], table.num_rows)) if content else 0
+    )
     sample = Reservoir.build(table.select(list(hashes)), row_hashes, config.seed, config.reservoir)
     unparsed = {name: _nulls(columns[name]) - nulls_before[name] for name in columns}
     unparsed = {name: count for name, count in unparsed.items() if count > 0}
@@ -239,8 +274,13 @@ def _nulls(column: ColumnProfile) -> int:
     return column.nulls
 
 
-def _profile_column(column: pa.ChunkedArray, spec, ref: ColumnProfile | None,
-                    config: ProfileConfig, hashes: np.ndarray) -> ColumnProfile:
+def _profile_column(
+    column: pa.ChunkedArray,
+    spec,
+    ref: ColumnProfile | None,
+    config: ProfileConfig,
+    hashes: np.ndarray,
+) -> ColumnProfile:
     if spec.role is Role.ID:
         return KeyProfile.build(column, hashes)
     if spec.kind is Kind.NUMERIC:
@@ -278,7 +318,8 @@ def numeric_values(column: pa.ChunkedArray, name: str = "") -> tuple[np.ndarray,
 def _parse_numbers(column: pa.ChunkedArray) -> pa.ChunkedArray:
     trimmed = pc.utf8_trim_whitespace(column)
     numeric = pc.match_substring_regex(
-        trimmed, r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)$",
+        trimmed,
+        r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan)$",
         ignore_case=True,
     )
     kept = pc.if_else(numeric, trimmed, pa.scalar(None, trimmed.type))
