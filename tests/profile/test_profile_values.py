@@ -297,9 +297,14 @@ def test_same_seed_same_bytes_other_seed_other_sample():
     b = profile(table, SMALL, config=ProfileConfig(seed=3))
     c = profile(table, SMALL, config=ProfileConfig(seed=4))
     assert_profiles_equal(a, b, rel=0.0)  # all but the (randomised) KLL sketch's internals
-    np.testing.assert_allclose(
-        a["x"].quantiles([0.1, 0.5, 0.9]), b["x"].quantiles([0.1, 0.5, 0.9]), atol=0.05
-    )
+    # the KLL sketch compacts at random, so its quantiles agree within its rank error bound
+    values = np.sort(table.column("x").drop_null().to_numpy())
+    values = values[np.isfinite(values)]
+    bound = 2 * a["x"].kll.normalized_rank_error(False)
+    for sketched in (a, b):
+        found = sketched["x"].quantiles([0.1, 0.5, 0.9])
+        ranks = np.searchsorted(values, found, side="right") / len(values)
+        np.testing.assert_allclose(ranks, [0.1, 0.5, 0.9], atol=bound)
     assert a.reservoir.table.equals(b.reservoir.table)
     assert not np.array_equal(a.reservoir.numeric("x"), c.reservoir.numeric("x"))
     assert a["x"].counts.tolist() == c["x"].counts.tolist()

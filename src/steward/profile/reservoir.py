@@ -76,6 +76,9 @@ def _occurrence(hashes: np.ndarray) -> np.ndarray:
     Without it identical rows would share a key and enter or leave the sample together,
     so data with few distinct rows would be sampled as all-or-nothing per distinct row.
     """
+    ordered = np.sort(hashes)
+    if not np.any(ordered[1:] == ordered[:-1]):  # all rows distinct: the common case
+        return np.zeros(len(hashes), dtype=np.uint64)
     order = np.argsort(hashes, kind="stable")
     ordered = hashes[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else order
