@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from steward._exceptions import UnknownCheck
+from steward._registry import Registry
 from steward.stream._base import Detector, WarningDetector
 
 D = TypeVar("D", bound=type[Detector])
@@ -26,30 +26,24 @@ class DetectorInfo:
         return f"stream.{self.name}"
 
 
-REGISTRY: dict[str, DetectorInfo] = {}
+REGISTRY: Registry[DetectorInfo] = Registry("stream detector")
 
 
 def register(name: str, input: Literal["binary", "real"]) -> Callable[[D], D]:
     """Class decorator: ``@register("ddm", input="binary")`` next to the class."""
 
     def add(cls: D) -> D:
-        if name in REGISTRY:
-            raise ValueError(f"detector {name!r} is registered twice")
-        info = DetectorInfo(name, cls, input, issubclass(cls, WarningDetector))
+        info = REGISTRY.register(
+            name, DetectorInfo(name, cls, input, issubclass(cls, WarningDetector))
+        )
         cls.info = info
-        REGISTRY[name] = info
         return cls
 
     return add
 
 
 def get(name: str) -> DetectorInfo:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise UnknownCheck(
-            f"unknown stream detector {name!r}; registered: {sorted(REGISTRY)}"
-        ) from None
+    return REGISTRY.lookup(name)
 
 
 def create(name: str, **params: Any) -> Detector:

@@ -16,7 +16,8 @@ from typing import Literal
 
 import numpy as np
 
-from steward._exceptions import CheckError, UnknownCheck
+from steward._exceptions import CheckError
+from steward._registry import Registry
 from steward.profile import CategoricalProfile, NumericProfile, TextProfile
 from steward.schema import Kind
 
@@ -56,21 +57,15 @@ class DriftTest:
         return f"drift.{self.name}"
 
 
-REGISTRY: dict[str, DriftTest] = {}
+REGISTRY: Registry[DriftTest] = Registry("drift test")
 
 
 def register(test: DriftTest) -> DriftTest:
-    if test.name in REGISTRY:
-        raise ValueError(f"drift test {test.name!r} is registered twice")
-    REGISTRY[test.name] = test
-    return test
+    return REGISTRY.register(test.name, test)
 
 
 def get(name: str) -> DriftTest:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise UnknownCheck(f"unknown drift test {name!r}; registered: {sorted(REGISTRY)}") from None
+    return REGISTRY.lookup(name)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from steward._exceptions import UnknownCheck
+from steward._registry import Registry
 from steward.findings import Finding, Verdict
 
 if TYPE_CHECKING:
@@ -60,23 +60,15 @@ class MultivariateCheck:
         return f"drift.{self.name}"
 
 
-REGISTRY: dict[str, MultivariateCheck] = {}
+REGISTRY: Registry[MultivariateCheck] = Registry("multivariate check")
 
 
 def register(check: MultivariateCheck) -> MultivariateCheck:
-    if check.name in REGISTRY:
-        raise ValueError(f"multivariate check {check.name!r} is registered twice")
-    REGISTRY[check.name] = check
-    return check
+    return REGISTRY.register(check.name, check)
 
 
 def get(name: str) -> MultivariateCheck:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise UnknownCheck(
-            f"unknown multivariate check {name!r}; registered: {sorted(REGISTRY)}"
-        ) from None
+    return REGISTRY.lookup(name)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from steward._exceptions import CheckError, EmptyInput, InputError, UnknownCheck
+from steward._exceptions import CheckError, EmptyInput, InputError
+from steward._registry import Registry
 from steward.checks.outliers._columns import USED_KINDS, require_columns
 from steward.checks.outliers._tails import Tails
 from steward.profile import Profile
@@ -51,22 +52,15 @@ class DetectorSpec:
         return any(c.kind in self.kinds for c in schema.features())
 
 
-REGISTRY: dict[str, DetectorSpec] = {}
+REGISTRY: Registry[DetectorSpec] = Registry("outlier detector")
 
 
 def register(spec: DetectorSpec) -> DetectorSpec:
-    if spec.name in REGISTRY:
-        raise ValueError(f"outlier detector {spec.name!r} is registered twice")
-    REGISTRY[spec.name] = spec
-    return spec
+    return REGISTRY.register(spec.name, spec)
 
 
 def get(name: str) -> DetectorSpec:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = sorted(REGISTRY)
-        raise UnknownCheck(f"unknown outlier detector {name!r}; registered: {known}") from None
+    return REGISTRY.lookup(name)
 
 
 class OutlierDetector:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from steward._exceptions import UnknownCheck
+from steward._registry import Registry
 
 CLASSIFICATION = frozenset({"binary", "multiclass"})
 REGRESSION = frozenset({"regression"})
@@ -76,7 +76,7 @@ class MetricSpec:
         return f"performance.{self.name}"
 
 
-REGISTRY: dict[str, MetricSpec] = {}
+REGISTRY: Registry[MetricSpec] = Registry("performance metric")
 
 
 def metric(
@@ -91,8 +91,11 @@ def metric(
 
     def register(compute: Callable[[Any], Metric | None]) -> Callable[[Any], Metric | None]:
         doc = (compute.__doc__ or "").strip().splitlines()
-        REGISTRY[name] = MetricSpec(
-            name, tasks, higher_is_better, max_drop, relative, compute, doc[0] if doc else ""
+        REGISTRY.register(
+            name,
+            MetricSpec(
+                name, tasks, higher_is_better, max_drop, relative, compute, doc[0] if doc else ""
+            ),
         )
         return compute
 
@@ -100,9 +103,4 @@ def metric(
 
 
 def get(name: str) -> MetricSpec:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise UnknownCheck(
-            f"unknown performance metric {name!r}; registered: {sorted(REGISTRY)}"
-        ) from None
+    return REGISTRY.lookup(name)

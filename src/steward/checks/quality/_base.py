@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from steward._exceptions import ProfileMismatch, UnknownCheck
+from steward._exceptions import ProfileMismatch
+from steward._registry import Registry
 from steward.findings import Finding, Verdict
 from steward.profile import ColumnProfile, Profile
 from steward.schema import Schema
@@ -127,23 +128,15 @@ class DatasetCheck:
 
 
 QualityCheck = ColumnCheck | DatasetCheck
-REGISTRY: dict[str, QualityCheck] = {}
+REGISTRY: Registry[QualityCheck] = Registry("quality check")
 
 
 def register(check: QualityCheck) -> QualityCheck:
-    if check.name in REGISTRY:
-        raise ValueError(f"quality check {check.name!r} is registered twice")
-    REGISTRY[check.name] = check
-    return check
+    return REGISTRY.register(check.name, check)
 
 
 def get(name: str) -> QualityCheck:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise UnknownCheck(
-            f"unknown quality check {name!r}; registered: {sorted(REGISTRY)}"
-        ) from None
+    return REGISTRY.lookup(name)
 
 
 def finding(
