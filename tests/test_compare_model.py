@@ -81,7 +81,11 @@ def test_stored_profile_skips_row_families_with_a_reason(stream):
     report = steward.compare(ref, stream.production)
     checks = {f.check for f in report.findings}
     assert "estimate.roc_auc" not in checks
+    assert not any(c.startswith(("outlier.", "segment.driver")) for c in checks)
+    assert "segment.worst" in checks  # needs only the current rows and their labels
     assert any(c.startswith("performance.") for c in checks)
+    note = next(f for f in report.findings if f.check == "analysis.skipped")
+    assert note.verdict is Verdict.UNRELIABLE and "reference rows" in note.message
 
 
 def test_labels_file_is_joined_by_id(stream):

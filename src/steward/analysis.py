@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from steward._exceptions import CheckError, StewardError
+from steward._exceptions import StewardError
 from steward.checks.events import events_from_findings
 from steward.checks.multivariate import check_multivariate
 from steward.checks.performance import check_performance
@@ -55,6 +55,13 @@ class Analyses:
     def fit(self, current: pa.Table) -> Analyses:
         """Fit the estimator and outlier detectors on the reference rows, when wanted."""
         if self.reference_table is None:
+            self.notes.append(
+                _note(
+                    "analysis",
+                    "estimates, outliers, segments and skew need the reference rows; "
+                    "a stored reference profile has none",
+                )
+            )
             return self
         if self._wants_estimate(current):
             self.estimator = self._fitted("estimate", _fit_estimator)
@@ -198,7 +205,7 @@ def _guard(family: str, run: Any) -> list[Finding]:
     """Run one family; a Steward error becomes an ``unreliable`` note instead of a crash."""
     try:
         return list(run())
-    except (StewardError, CheckError) as exc:
+    except StewardError as exc:
         return [_note(family, f"not run: {exc}")]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -346,6 +347,8 @@ class Visit:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
+        if os.environ.get("CI"):  # .ci/run installs it: in CI the browser tests must run
+            pytest.fail("Debian chromium is missing in CI (.ci/run should have installed it)")
         pytest.skip("Debian chromium not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 

@@ -67,7 +67,7 @@ def check_drift(
         rule = policy.for_column(column.name, column.kind)
         if not rule.enabled:
             continue
-        pair = _pair(reference, current, column)
+        pair = _pair(reference, current, column, rule)
         try:
             evaluations.append(_evaluate(pair, column, rule, policy))
         except CheckError as exc:
@@ -79,13 +79,15 @@ def check_drift(
     return sorted(findings, key=lambda f: order.get(f.column or "", 0))
 
 
-def _pair(reference: Profile, current: Profile, column: Column) -> Pair:
+def _pair(reference: Profile, current: Profile, column: Column, rule: ColumnPolicy) -> Pair:
+    """The column's two profiles; the row samples only for a test that reads them."""
     name = column.name
     ref, cur = reference.columns[name], current.columns[name]
-    numeric = column.kind is Kind.NUMERIC
-    ref_sample = reference.reservoir.numeric(name) if numeric else None
-    cur_sample = current.reservoir.numeric(name) if numeric else None
-    return Pair.of(name, column.kind, ref, cur, ref_sample, cur_sample)
+    tests = [get(t) for t in (rule.test, rule.effect) if t is not None]
+    if column.kind is Kind.NUMERIC and any(t.uses == "sample" for t in tests):
+        samples = reference.reservoir.numeric(name), current.reservoir.numeric(name)
+        return Pair.of(name, column.kind, ref, cur, *samples)
+    return Pair.of(name, column.kind, ref, cur)
 
 
 def _calibrated(rule: ColumnPolicy) -> bool:
@@ -121,16 +123,12 @@ def _require_kind(test: DriftTest, column: Column) -> None:
 def _significance_test(pair: Pair, rule: ColumnPolicy) -> str:
     """The rule's test, or a calibrated distance when chi-square's counts are too small."""
     name = rule.test or "ks"
-    if name == "chi_square" and _rule_is_default(rule) and not pair.numeric:
+    if name == "chi_square" and _calibrated(rule) and not pair.numeric:
         ref, cur = pair.fine
         expected = proportions(ref) * cur.sum()
         if cur.sum() and expected[ref > 0].min() < MIN_EXPECTED:
             return "jensen_shannon"
     return name
-
-
-def _rule_is_default(rule: ColumnPolicy) -> bool:
-    return rule.threshold is None
 
 
 def calibrated_p_value(pair: Pair, test: DriftTest, observed: float, policy: DriftPolicy) -> float:

@@ -264,14 +264,10 @@ def profile(
         count_duplicates(combine([hashes[n] for n in content], table.num_rows)) if content else 0
     )
     sample = Reservoir.build(table.select(list(hashes)), row_hashes, config.seed, config.reservoir)
-    unparsed = {name: _nulls(columns[name]) - nulls_before[name] for name in columns}
+    unparsed = {name: columns[name].nulls - nulls_before[name] for name in columns}
     unparsed = {name: count for name, count in unparsed.items() if count > 0}
     model = ModelProfile.build(table, schema, reference.model if reference is not None else None)
     return Profile(schema, table.num_rows, columns, sample, duplicates, config, unparsed, model)
-
-
-def _nulls(column: ColumnProfile) -> int:
-    return column.nulls
 
 
 def _profile_column(

@@ -54,7 +54,7 @@ class NumericProfile:
         """Profile the non-null float64 ``values``; ``edges=None`` derives them from the data."""
         nan = np.isnan(values)
         pos, neg = values == np.inf, values == -np.inf
-        finite = values[~(nan | pos | neg)]
+        finite = np.sort(values[~(nan | pos | neg)])  # one sort: edges, bins and sums
         if edges is None:
             edges = reference_edges(finite, bins)
         counts, sums = _histogram(finite, edges)
@@ -72,8 +72,8 @@ class NumericProfile:
             nans=int(nan.sum()),
             pos_inf=int(pos.sum()),
             neg_inf=int(neg.sum()),
-            minimum=float(finite.min()) if len(finite) else float("inf"),
-            maximum=float(finite.max()) if len(finite) else float("-inf"),
+            minimum=float(finite[0]) if len(finite) else float("inf"),
+            maximum=float(finite[-1]) if len(finite) else float("-inf"),
             moments=Moments.of(finite),
             edges=edges,
             counts=counts,
@@ -178,19 +178,16 @@ class NumericProfile:
         )
 
 
-def reference_edges(finite: np.ndarray, bins: int) -> np.ndarray:
-    """Bin edges from reference values: one bin per value if few, else quantile edges."""
-    if len(finite) == 0:
+def reference_edges(ordered: np.ndarray, bins: int) -> np.ndarray:
+    """Bin edges from sorted reference values: one bin per value if few, else quantile edges."""
+    if len(ordered) == 0:
         return np.array([0.0, 1.0])
-    probe = np.unique(finite[: 4 * bins])
-    if len(probe) <= bins:
-        distinct = np.unique(finite)
-        if len(distinct) <= bins:
-            return _distinct_edges(distinct)
+    distinct = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    if len(distinct) <= bins:
+        return _distinct_edges(distinct)
     # exact quantiles, not a sketch: KLL compacts at random, and the same reference must
     # always give the same edges (profiles only merge and compare on identical edges).
-    # One sort serves every quantile: the same values as np.quantile(method="inverted_cdf").
-    ordered = np.sort(finite)
+    # The same values as np.quantile(method="inverted_cdf").
     grid = np.linspace(0.0, 1.0, bins + 1)
     index = np.clip(np.ceil(grid * len(ordered)).astype(np.int64) - 1, 0, len(ordered) - 1)
     edges = ordered[index]
@@ -204,13 +201,12 @@ def _distinct_edges(distinct: np.ndarray) -> np.ndarray:
     return np.concatenate([[distinct[0]], middles, [top]])
 
 
-def _histogram(finite: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and sums per bin; bin ``j`` holds ``edges[j-1] <= x < edges[j]``.
+def _histogram(ordered: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and sums per bin of sorted values; bin ``j`` holds ``edges[j-1] <= x < edges[j]``.
 
-    Sorting the values once and cutting at the edges costs less than locating every value
-    among the edges (a binary search per value with scattered memory access).
+    Cutting sorted values at the edges costs less than locating every value among the
+    edges (a binary search per value with scattered memory access).
     """
-    ordered = np.sort(finite)
     cuts = np.searchsorted(ordered, edges, side="left")
     bounds = np.concatenate([[0], cuts, [len(ordered)]])
     counts = np.diff(bounds).astype(np.int64)
