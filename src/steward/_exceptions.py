@@ -51,3 +51,31 @@ class UnknownCheck(StewardError, KeyError):
 
 class PlanError(StewardError, ValueError):
     """A plan (or expectation file) that does not validate."""
+
+
+class StoreError(StewardError, RuntimeError):
+    """The store cannot be opened, migrated or written."""
+
+
+class NotFound(StewardError, LookupError):
+    """A model, version, alias, plan, token or other stored object that does not exist."""
+
+
+class Conflict(StewardError, ValueError):
+    """An operation that contradicts what is stored (a duplicate, an alias already set)."""
+
+
+class ArtifactError(StewardError, ValueError):
+    """An artifact that cannot be stored or read, or is in an unknown or wrong format."""
+
+
+class IntegrityError(StewardError, ValueError):
+    """Bytes that no longer match their recorded SHA-256 (artifact or backup archive)."""
+
+
+class UntrustedArtifact(StewardError, PermissionError):
+    """An artifact format that can run code on load, for a version no admin has trusted."""
+
+
+class AuthError(StewardError, PermissionError):
+    """A missing, unknown, revoked or insufficiently scoped token."""
