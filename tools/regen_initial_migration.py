@@ -1,6 +1,7 @@
 """Regenerate ``0001_initial`` from ``steward.store.tables`` (before the first release only).
 
-Run after changing a table while no release has shipped: ``python tools/regen_initial_migration.py``.
+Run ``python tools/regen_initial_migration.py`` after changing a table, while no release
+has shipped.
 After the first release, add a new revision instead (``alembic revision --autogenerate``).
 """
 
