@@ -258,5 +258,9 @@ def demo(
     run_demo(out_dir, weeks=weeks, weekly_rows=rows, console=out, progress=_progress())
 
 
+# --- sub-command groups: one Typer app per module under steward/commands -----------------
+# (each import is one line so parallel edits do not collide)
+
+
 if __name__ == "__main__":
     main()
