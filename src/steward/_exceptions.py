@@ -79,3 +79,7 @@ class UntrustedArtifact(StewardError, PermissionError):
 
 class AuthError(StewardError, PermissionError):
     """A missing, unknown, revoked or insufficiently scoped token."""
+
+
+class NotificationError(StewardError, RuntimeError):
+    """A notification that could not be delivered (receiver down, refused, bad answer)."""

@@ -293,6 +293,9 @@ class AlertRow(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    true_streak: Mapped[int] = mapped_column(Integer, default=0)  # consecutive true windows
+    false_streak: Mapped[int] = mapped_column(Integer, default=0)  # consecutive false windows
+    window_end: Mapped[datetime | None] = mapped_column()  # last window evaluated (idempotence)
 
 
 class SilenceRow(Base):

@@ -68,6 +68,9 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("updated_at", steward.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("true_streak", sa.Integer(), nullable=False),
+        sa.Column("false_streak", sa.Integer(), nullable=False),
+        sa.Column("window_end", steward.store.tables.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["model_id"], ["models.id"], name=op.f("fk_alerts_model_id_models")
         ),

@@ -1,0 +1,1 @@
+"""The prediction gateway: serving, shadow, fallback, durable logging, labels and auth."""
