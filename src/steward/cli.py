@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from steward._exceptions import InputError, StewardError
@@ -32,7 +33,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except StewardError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
@@ -260,6 +261,9 @@ def demo(
 
 # --- sub-command groups: one Typer app per module under steward/commands -----------------
 # (each import is one line so parallel edits do not collide)
+from steward.commands.plan import app as plan_app  # noqa: E402
+
+app.add_typer(plan_app, name="plan")
 
 
 if __name__ == "__main__":

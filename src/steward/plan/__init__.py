@@ -1,5 +1,6 @@
 """Maintenance plans: the validated YAML document that drives a model's monitoring."""
 
+from steward.plan.loading import load_plan, validate_text
 from steward.plan.schema import (
     AlertRule,
     Alerts,
@@ -13,6 +14,7 @@ from steward.plan.schema import (
     Rollback,
     Route,
 )
+from steward.plan.versions import PlanVersion, apply_plan, current_plan, get_plan, plan_history
 
 __all__ = [
     "AlertRule",
@@ -22,8 +24,15 @@ __all__ = [
     "Gate",
     "MaintenancePlan",
     "MonitorSchedule",
+    "PlanVersion",
     "Retrain",
     "RetrainTrigger",
     "Rollback",
     "Route",
+    "apply_plan",
+    "current_plan",
+    "get_plan",
+    "load_plan",
+    "plan_history",
+    "validate_text",
 ]

@@ -11,7 +11,7 @@ a compiler's (``FILE:LINE:COL: dotted.path: message``) and editors can jump to i
 Traceback (most recent call last):
 ...
 steward._exceptions.PlanError: plan.yaml: 1 error in the plan
-plan.yaml:3:3: gate.alpha: Input should be less than 1
+plan.yaml:3:10: gate.alpha: Input should be less than 1
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import difflib
 import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from steward._exceptions import PlanError
 from steward.plan.schema import MaintenancePlan
 
 Loc = tuple[int | str, ...]
+MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class _Issue:
 
     def render(self, filename: str) -> str:
         where = f"{filename}:{self.line}:{self.column}" if self.line else filename
-        return f"{where}: {self.path or 'plan'}: {self.message}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 def load_plan(source: str | Path | Mapping[str, Any] | MaintenancePlan) -> MaintenancePlan:
@@ -74,10 +75,9 @@ def read_plan_file(path: str | Path) -> str:
 
 def validate_text(text: str, filename: str = "<plan>") -> MaintenancePlan:
     """Parse and validate YAML plan text; every error is reported at once, with its line."""
-    root = _compose(text, filename)
+    root, data = _parse(text, filename)
     issues = list(_shape_issues(root)) + list(_duplicate_keys(root))
     if not issues:
-        data = yaml.safe_load(text)
         try:
             return MaintenancePlan.model_validate(data)
         except ValidationError as exc:
@@ -85,16 +85,19 @@ def validate_text(text: str, filename: str = "<plan>") -> MaintenancePlan:
     raise _plan_error(filename, issues)
 
 
-def _compose(text: str, filename: str) -> Node | None:
+def _parse(text: str, filename: str) -> tuple[Node | None, Any]:
+    """The node tree (for positions) and the data (safe loader: no Python objects)."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        problem = ", ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise _plan_error(filename, [_Issue(line, column, "", f"YAML: {problem}")]) from exc
     except yaml.YAMLError as exc:
         raise _plan_error(filename, [_Issue(None, None, "", f"YAML: {exc}")]) from exc
+    except RecursionError as exc:  # e.g. a mapping merged into itself
+        raise _plan_error(filename, [_Issue(None, None, "", "YAML: recursive structure")]) from exc
 
 
 def _shape_issues(root: Node | None) -> Iterator[_Issue]:
@@ -109,46 +112,62 @@ def _shape_issues(root: Node | None) -> Iterator[_Issue]:
         )
 
 
-def _duplicate_keys(node: Node | None, path: Loc = ()) -> Iterator[_Issue]:
-    """YAML keeps the last of two equal keys silently; in a plan that hides a mistake."""
+def _duplicate_keys(
+    node: Node | None, path: Loc = (), seen: set[int] | None = None
+) -> Iterator[_Issue]:
+    """YAML keeps the last of two equal keys silently; in a plan that hides a mistake.
+
+    Each node is visited once, so aliases (even recursive ones) cannot blow up the walk.
+    """
+    seen = set() if seen is None else seen
+    if node is None or id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*path, index))
+            yield from _duplicate_keys(item, (*path, index), seen)
     elif isinstance(node, MappingNode):
-        seen: set[str] = set()
+        keys: set[str] = set()
         for key, value in node.value:
             name = _scalar(key)
-            if name in seen:
+            if name in keys:
                 yield _Issue(*_position(key), _dotted((*path, name)), "duplicate key")
-            seen.add(name)
-            yield from _duplicate_keys(value, (*path, name))
+            keys.add(name)
+            yield from _duplicate_keys(value, (*path, name), seen)
 
 
 def _issue(root: Node | None, error: Mapping[str, Any]) -> _Issue:
-    """One pydantic error located in the YAML tree, with a message a plan author can act on."""
+    """One pydantic error located in the YAML tree, with a message a plan author can act on.
+
+    A missing key points at the mapping that lacks it, an unknown key at the key, a bad
+    scalar at the value itself, and a bad block (mapping or list) at the key naming it.
+    """
     loc: Loc = tuple(error["loc"])
     missing = error["type"] == "missing"
-    node, matched = _walk(root, loc[:-1] if missing else loc)
-    path = (*matched, loc[-1]) if missing and loc else matched
-    line, column = _position(node)
-    return _Issue(line, column, _dotted(path), _message(error, loc))
+    name, node, matched = _walk(root, loc[:-1] if missing else loc)
+    if missing:
+        at, matched = node, (*matched, loc[-1])
+    elif error["type"] != "extra_forbidden" and isinstance(node, ScalarNode):
+        at = node
+    else:
+        at = name
+    return _Issue(*_position(at), _dotted(matched), _message(error, loc))
 
 
-def _walk(root: Node | None, loc: Loc) -> tuple[Node | None, Loc]:
-    """The deepest node along ``loc`` and the parts of ``loc`` that matched the YAML.
+def _walk(root: Node | None, loc: Loc) -> tuple[Node | None, Node | None, Loc]:
+    """Along ``loc``: the last key (or list item) passed, the node reached, the parts matched.
 
     A part that names no node (a pydantic tag such as ``int`` inside a union, or
-    ``[key]``) is skipped. The node is the *key* when the last step went through a
-    mapping, so an error about a block value points at the line that names it.
+    ``[key]``) is skipped.
     """
-    node, at, matched = root, root, ()
+    name, node, matched = root, root, ()
     for part in loc:
         step = _child(node, part)
         if step is None:
             continue
-        at, node = step
+        name, node = step
         matched = (*matched, part)
-    return at, matched
+    return name, node, matched
 
 
 def _child(node: Node | None, part: int | str) -> tuple[Node, Node] | None:
@@ -163,16 +182,16 @@ def _child(node: Node | None, part: int | str) -> tuple[Node, Node] | None:
     return None
 
 
-def _pairs(node: MappingNode) -> Iterator[tuple[Node, Node]]:
-    """A mapping's key/value nodes, including those merged in with ``<<: *anchor``."""
-    for key, value in node.value:
-        if key.tag == "tag:yaml.org,2002:merge":
-            merged = value.value if isinstance(value, SequenceNode) else [value]
-            for source in merged:
-                if isinstance(source, MappingNode):
-                    yield from _pairs(source)
-        else:
-            yield key, value
+def _pairs(node: MappingNode, seen: frozenset[int] = frozenset()) -> Iterator[tuple[Node, Node]]:
+    """A mapping's key/value nodes, then those merged in with ``<<: *anchor`` (which the
+    mapping's own keys override); a mapping merged into itself is not followed again."""
+    seen = seen | {id(node)}
+    merges = [value for key, value in node.value if key.tag == MERGE]
+    yield from ((key, value) for key, value in node.value if key.tag != MERGE)
+    for value in merges:
+        for source in value.value if isinstance(value, SequenceNode) else [value]:
+            if isinstance(source, MappingNode) and id(source) not in seen:
+                yield from _pairs(source, seen)
 
 
 def _scalar(node: Node) -> str:
@@ -207,7 +226,7 @@ def _unknown_key(loc: Loc) -> str:
     allowed = _keys_at(loc[:-1])
     if not allowed:
         return "unknown key"
-    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.75)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unknown key{hint} (allowed: {', '.join(allowed)})"
 
@@ -266,7 +285,21 @@ def _mapping_issue(error: Mapping[str, Any]) -> _Issue:
 
 
 def _plan_error(filename: str, issues: Sequence[_Issue]) -> PlanError:
-    ordered = sorted(issues, key=lambda i: (i.line or 0, i.column or 0, i.path))
+    """One error listing every issue in file order, one line each."""
+    ordered = _merged(sorted(issues, key=lambda i: (i.line or 0, i.column or 0, i.path)))
     count = f"{len(ordered)} error{'s' if len(ordered) != 1 else ''}"
     lines = [f"{filename}: {count} in the plan", *(i.render(filename) for i in ordered)]
     return PlanError("\n".join(lines))
+
+
+def _merged(issues: Sequence[_Issue]) -> list[_Issue]:
+    """Issues at the same place joined into one (a union's branches each report one)."""
+    merged: list[_Issue] = []
+    for issue in issues:
+        last = merged[-1] if merged else None
+        if last and (last.line, last.column, last.path) == (issue.line, issue.column, issue.path):
+            if issue.message not in last.message:
+                merged[-1] = replace(last, message=f"{last.message}; or {issue.message}")
+        else:
+            merged.append(issue)
+    return merged

@@ -78,7 +78,7 @@ class Condition(_Strict):
 
 
 class AlertRule(_Strict):
-    """A Prometheus-style rule: true for ``for_`` windows → firing; resolves after
+    """A Prometheus-style rule: true for ``for`` windows in a row → firing; resolves after
     ``keep_firing_for`` windows false. Findings of one model and rule are one alert unless
     ``group_by`` splits them (by ``column`` or ``check``)."""
 
@@ -128,9 +128,10 @@ class Alerts(_Strict):
             missing = [r for r in rule.routes if r not in known]
             if missing:
                 raise ValueError(f"rule {rule.name!r} names unknown routes {missing}")
-        names = [r.name for r in self.rules]
-        if len(names) != len(set(names)):
-            raise ValueError("rule names must be unique")
+        for kind, items in (("rule", self.rules), ("route", self.routes)):
+            names = [item.name for item in items]
+            if len(names) != len(set(names)):
+                raise ValueError(f"{kind} names must be unique")
         return self
 
 
@@ -159,6 +160,12 @@ class Retrain(_Strict):
         return value
 
     _periods = field_validator("data_window", "cooldown")(_period)
+
+    @model_validator(mode="after")
+    def _triggers_need_trainer(self) -> Retrain:
+        if (self.trigger.on_alerts or self.trigger.every) and self.entry_point is None:
+            raise ValueError("a retraining trigger (on_alerts or every) needs an entry_point")
+        return self
 
 
 class Gate(_Strict):
@@ -197,7 +204,7 @@ class Fallback(_Strict):
 class MaintenancePlan(_Strict):
     """Everything the monitor needs to keep one model healthy."""
 
-    model: str
+    model: str = Field(min_length=1)
     description: str = ""
     reference: Reference = Field(default_factory=Reference)
     checks: CheckPlan = Field(default_factory=CheckPlan)
@@ -207,3 +214,11 @@ class MaintenancePlan(_Strict):
     gate: Gate = Field(default_factory=Gate)
     rollback: Rollback = Field(default_factory=Rollback)
     fallback: Fallback = Field(default_factory=Fallback)
+
+    @model_validator(mode="after")
+    def _triggers_name_rules(self) -> MaintenancePlan:
+        rules = {rule.name for rule in self.alerts.rules}
+        unknown = [name for name in self.retrain.trigger.on_alerts if name not in rules]
+        if unknown:
+            raise ValueError(f"retrain.trigger.on_alerts names unknown alert rules {unknown}")
+        return self
