@@ -83,3 +83,24 @@ class AuthError(StewardError, PermissionError):
 
 class NotificationError(StewardError, RuntimeError):
     """A notification that could not be delivered (receiver down, refused, bad answer)."""
+
+
+class Forbidden(AuthError):
+    """A valid token that lacks the scope, or the model, a request needs (HTTP 403)."""
+
+
+class RateLimited(StewardError):
+    """A token sent requests faster than its rate limit; ``retry_after`` says when to retry."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(StewardError, RuntimeError):
+    """No healthy model can answer (no champion; champion failing and no fallback), or the
+    prediction log cannot be committed; the service answers 503."""
+
+
+class TrainingError(StewardError, RuntimeError):
+    """A training entry point that is not registered or allowed, failed, or returned junk."""

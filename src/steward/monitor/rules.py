@@ -28,7 +28,7 @@ from __future__ import annotations
 import fnmatch
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from steward.findings import Finding, Verdict
@@ -81,13 +81,14 @@ class Transition:
     at: datetime
     key: str = ""
     alert_id: int | None = None
-    details: dict[str, object] = field(default_factory=dict)
 
 
 # --- evaluation -------------------------------------------------------------------------
 
 
-def evaluate(rule: AlertRule, findings: Sequence[Finding], model: str = "") -> dict[str, Evaluation]:
+def evaluate(
+    rule: AlertRule, findings: Sequence[Finding], model: str = ""
+) -> dict[str, Evaluation]:
     """Group key → :class:`Evaluation` for one window's findings.
 
     Without ``group_by`` there is always exactly one group (the model), true or false. With
@@ -146,7 +147,9 @@ def _matches(when: Condition, finding: Finding) -> bool:
     return is_sustained(finding) if when.sustained else True
 
 
-def _judge_metric(when: Condition, key: str, group: dict[str, str], found: list[Finding]) -> Evaluation:
+def _judge_metric(
+    when: Condition, key: str, group: dict[str, str], found: list[Finding]
+) -> Evaluation:
     measured = [f for f in found if f.statistic is not None]
     compare = _OPS[when.op]
     bound = float(when.value) if when.value is not None else 0.0
@@ -222,7 +225,7 @@ def annotate_persistence(
     persistence = rule or Persistence()
     flags = _window_flags(findings)
     labels = {
-        column: _label(list(previous.get(column, [])) + [drifted], persistence)
+        column: _label([*previous.get(column, []), drifted], persistence)
         for column, drifted in flags.items()
     }
     return [_with_label(f, labels) for f in findings]

@@ -18,6 +18,7 @@ KNOWN = ("training_data", "metrics", "code_version", "tags", "parent")
 
 def fingerprint(table: pa.Table) -> str:
     digest = hashlib.sha256()
+    table = table.replace_schema_metadata(None)  # pandas adds index metadata, others none
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         for batch in table.to_batches(max_chunksize=65536):

@@ -177,7 +177,13 @@ class ModelRegistry:
         return self._by_id(version_id)
 
     def _insert_version(self, session: Session, **facts: Any) -> VersionRow:
-        model = self._model_for_update(session, facts["name"], create=True, **facts)
+        model = self._model_for_update(
+            session,
+            facts["name"],
+            create=True,
+            actor=facts["actor"],
+            description=facts["description"],
+        )
         number = session.scalar(
             select(func.coalesce(func.max(VersionRow.version), 0)).where(
                 VersionRow.model_id == model.id
@@ -447,14 +453,17 @@ class ModelRegistry:
         return model
 
     def _model_for_update(
-        self, session: Session, name: str, create: bool = False, **facts: Any
+        self,
+        session: Session,
+        name: str,
+        create: bool = False,
+        actor: str = "",
+        description: str = "",
     ) -> ModelRow:
         query = select(ModelRow).where(ModelRow.name == name).with_for_update()
         model = session.scalar(query)
         if model is None and create:
-            model = ModelRow(
-                name=name, created_by=facts["actor"], description=facts.get("description", "")
-            )
+            model = ModelRow(name=name, created_by=actor, description=description)
             session.add(model)
             session.flush()
         if model is None:
