@@ -262,8 +262,12 @@ def demo(
 # --- sub-command groups: one Typer app per module under steward/commands -----------------
 # (each import is one line so parallel edits do not collide)
 from steward.commands.plan import app as plan_app  # noqa: E402
+from steward.commands.serve import serve as serve_cmd  # noqa: E402
+from steward.commands.serve import token_app  # noqa: E402
 
 app.add_typer(plan_app, name="plan")
+app.command("serve")(serve_cmd)
+app.add_typer(token_app, name="token")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -219,5 +220,5 @@ def test_concurrent_promotions_keep_one_champion(registry: ModelRegistry, artifa
     assert errors == []
     assert len(registry.aliases("credit")["champion"]) == 1
     history = registry.history("credit")
-    for before, after in zip(history, history[1:]):
+    for before, after in itertools.pairwise(history):
         assert after.previous == before.version

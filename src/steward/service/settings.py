@@ -22,6 +22,7 @@ class ServiceSettings(BaseSettings):
     max_rows_per_request: int = Field(default=10_000, ge=1)
     rate_limit_per_s: float = Field(default=1000.0, gt=0)  # per token, token bucket
     rate_limit_burst: int = Field(default=2000, ge=1)
+    auth_cache_ttl_s: float = Field(default=5.0, ge=0)  # revocation takes effect within
     # durable logging (group commit)
     commit_max_batch: int = Field(default=5000, ge=1)  # rows per transaction at most
     commit_max_wait_ms: float = Field(default=2.0, ge=0)  # wait for company before commit
