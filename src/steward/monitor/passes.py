@@ -147,6 +147,8 @@ def _run_model(store: Store, registry: ModelRegistry, name: str, now: datetime) 
     _alert(store, model_id, name, stored.plan, jobs, now, result)
     _deliver(store, stored.plan, now, result)
     result.actions = _actions(store, registry, name, stored.plan, now, result.fired_rules)
+    if result.actions:  # a rollback's alert goes out in this pass, not the next
+        _deliver(store, stored.plan, now, result)
     return result
 
 
@@ -503,7 +505,7 @@ def _deliver(store: Store, plan: MaintenancePlan, now: datetime, result: ModelPa
     from steward.monitor.outbox import deliver_due
 
     routes = {route.name: route for route in plan.alerts.routes}
-    result.notifications_sent = deliver_due(store, routes, now=now).sent
+    result.notifications_sent += deliver_due(store, routes, now=now).sent
 
 
 def _actions(

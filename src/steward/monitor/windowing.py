@@ -26,9 +26,9 @@ EPOCH = datetime(1970, 1, 5, tzinfo=timezone.utc)  # a Monday, so weeks start on
 
 
 def period_seconds(period: str) -> int:
-    """``"15m"`` → 900; the plan schema's period syntax."""
+    """``"15m"`` → 900; the plan schema's period syntax (``"0s"`` is zero, e.g. no lateness)."""
     match = _PERIOD.match(period)
-    if not match or int(match.group(1)) < 1:
+    if not match:
         raise InputError(f"{period!r} is not a period such as 30m, 1h, 1D or 1W")
     return int(match.group(1)) * _SECONDS[match.group(2)]
 
@@ -36,6 +36,8 @@ def period_seconds(period: str) -> int:
 def window_bounds(at: datetime, period: str) -> tuple[datetime, datetime]:
     """The ``[start, end)`` window of length ``period`` that holds ``at``."""
     length = period_seconds(period)
+    if length < 1:
+        raise InputError(f"a window needs a positive length, not {period!r}")
     offset = int((at - EPOCH).total_seconds() // length) * length
     start = EPOCH + timedelta(seconds=offset)
     return start, start + timedelta(seconds=length)
