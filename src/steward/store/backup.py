@@ -11,90 +11,47 @@ The dump is logical and dialect-neutral (datetimes as ISO text, bytes as base64)
 archive written from SQLite restores into PostgreSQL and back: that is how a store moves.
 All tables are read in one transaction (a WAL snapshot on SQLite, ``REPEATABLE READ`` on
 PostgreSQL), so a backup taken while the service writes is consistent. Restore checks
-every byte of the archive against the manifest before it touches the target, and refuses
-a damaged archive by naming the member that does not match.
+every byte of the archive (members against the manifest, the whole file against its seal,
+see :mod:`steward.store._archive`) before it touches the target, and refuses a damaged
+archive by naming the member that does not match.
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import json
 import os
-import re
 import shutil
 import tarfile
 import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    DateTime,
-    Insert,
-    LargeBinary,
-    Table,
-    bindparam,
-    create_engine,
-    event,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import Connection, Table, create_engine, event, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlalchemy.types import TypeDecorator
 
-from steward._exceptions import Conflict, InputError, IntegrityError
+from steward._exceptions import Conflict, InputError, IntegrityError, StoreError
+from steward.store._archive import (
+    FORMAT,
+    MANIFEST,
+    HashingWriter,
+    Manifest,
+    add_bytes,
+    add_file,
+    read_archive,
+    seal,
+)
+from steward.store._backup_rows import decode_row, encode_row, insert_statement, null_flags
 from steward.store._store import Store
-from steward.store.artifacts import CHUNK, sha256_file
+from steward.store.artifacts import sha256_file
 from steward.store.tables import metadata, utcnow
 
-FORMAT = 1
-MANIFEST = "manifest.json"
-GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, mtime 0, level 6
-MEMBER = re.compile(r"^(manifest\.json|tables/[a-z0-9_]{1,63}\.jsonl|artifacts/[0-9a-f]{32})$")
+__all__ = ["Manifest", "backup", "restore", "verify"]
+
 BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an archive holds: row counts per table and the checksum of every member."""
-
-    format: int
-    created_at: str
-    revision: str | None
-    dialect: str
-    tables: dict[str, int]
-    members: dict[str, dict[str, Any]]  # name -> {"sha256": hex, "size": bytes}
-
-    @property
-    def artifacts(self) -> list[str]:
-        return sorted(n.split("/", 1)[1] for n in self.members if n.startswith("artifacts/"))
-
-    def to_bytes(self) -> bytes:
-        body = asdict(self)
-        body["manifest_sha256"] = _digest(body)
-        return json.dumps(body, indent=2, sort_keys=True).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Manifest:
-        """Parse a manifest, refusing one whose own checksum does not match its content."""
-        try:
-            body = json.loads(data)
-            claimed = body.pop("manifest_sha256")
-            manifest = cls(**body)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise IntegrityError(f"backup manifest is unreadable: {exc}") from exc
-        if claimed != _digest(asdict(manifest)) or manifest.format != FORMAT:
-            raise IntegrityError("backup manifest.json does not match its own checksum")
-        return manifest
 
 
 # --- backup -------------------------------------------------------------------------------
@@ -108,7 +65,9 @@ def backup(store: Store, out: Path) -> Manifest:
     handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     try:
         with os.fdopen(handle, "wb") as raw:
-            manifest = _write_archive(store, raw)
+            sealed = HashingWriter(raw)
+            manifest = _write_archive(store, sealed)
+            raw.write(seal(sealed.digest.hexdigest()))
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, out)
@@ -139,7 +98,7 @@ def _write_archive(store: Store, raw: IO[bytes]) -> Manifest:
             members=members,
         )
         data = manifest.to_bytes()
-        _add_bytes(tar, MANIFEST, data)
+        add_bytes(tar, MANIFEST, data)
     return manifest
 
 
@@ -200,7 +159,7 @@ def _dump_table(
             spool.write(json.dumps(encode_row(table, row), separators=(",", ":")).encode())
             spool.write(b"\n")
             rows += 1
-        _add_file(tar, f"tables/{table.name}.jsonl", spool, members)
+        add_file(tar, f"tables/{table.name}.jsonl", spool, members)
     return rows
 
 
@@ -218,7 +177,7 @@ def _add_artifact(
         raise IntegrityError(f"artifact {artifact_id} is missing from {store.artifacts.root}")
     name = f"artifacts/{artifact_id}"
     with path.open("rb") as handle:
-        _add_file(tar, name, handle, members)
+        add_file(tar, name, handle, members)
     if members[name]["sha256"] != sha256:
         raise IntegrityError(
             f"artifact {artifact_id} has changed since registration; "
@@ -226,134 +185,12 @@ def _add_artifact(
         )
 
 
-def _add_file(tar: tarfile.TarFile, name: str, handle: IO[bytes], members: dict[str, Any]) -> None:
-    """Add an open file as member ``name``, hashing exactly the bytes the tar receives."""
-    handle.seek(0, os.SEEK_END)
-    size = handle.tell()
-    handle.seek(0)
-    reader = _HashingReader(handle)
-    tar.addfile(_info(name, size), reader)
-    members[name] = {"sha256": reader.digest.hexdigest(), "size": size}
-
-
-def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
-    tar.addfile(_info(name, len(data)), _HashingReader(_bytes_io(data)))
-
-
-def _info(name: str, size: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, 0o600, 0
-    return info
-
-
-def _bytes_io(data: bytes) -> IO[bytes]:
-    import io
-
-    return io.BytesIO(data)
-
-
-class _HashingReader:
-    """A read-only file wrapper that hashes what is read through it."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self.handle = handle
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.handle.read(size)
-        self.digest.update(data)
-        return data
-
-
 # --- verify -------------------------------------------------------------------------------
 
 
 def verify(archive: Path) -> Manifest:
     """Check every member of ``archive`` against its manifest without restoring anything."""
-    return _read_archive(Path(archive), None)
-
-
-def _read_archive(archive: Path, dest: Path | None) -> Manifest:
-    """Read the whole archive (extracting into ``dest`` if given) and check every checksum."""
-    if not archive.is_file():
-        raise InputError(f"backup archive not found: {archive}")
-    with archive.open("rb") as raw:
-        if raw.read(len(GZIP_HEADER)) != GZIP_HEADER:
-            raise IntegrityError(f"{archive} is not a Steward backup, or its header is damaged")
-        raw.seek(0)
-        try:
-            with gzip.GzipFile(fileobj=raw, mode="rb") as zipped:
-                found, manifest_bytes = _read_members(zipped, dest)
-                while zipped.read(CHUNK):  # to the end, so gzip checks its CRC and length
-                    pass
-        except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
-            raise IntegrityError(f"backup archive {archive} is damaged: {exc}") from exc
-    if manifest_bytes is None:
-        raise IntegrityError(f"backup archive {archive} has no manifest.json")
-    manifest = Manifest.from_bytes(manifest_bytes)
-    _match(manifest, found)
-    return manifest
-
-
-def _read_members(
-    zipped: IO[bytes], dest: Path | None
-) -> tuple[dict[str, dict[str, Any]], bytes | None]:
-    found: dict[str, dict[str, Any]] = {}
-    manifest: bytes | None = None
-    with tarfile.open(fileobj=zipped, mode="r|") as tar:
-        for info in tar:
-            _check_member(info, found)
-            source = tar.extractfile(info)
-            assert source is not None
-            if info.name == MANIFEST:
-                manifest = source.read(info.size + 1)
-                found[info.name] = {}
-                continue
-            found[info.name] = _copy_member(source, info.name, dest)
-    return found, manifest
-
-
-def _check_member(info: tarfile.TarInfo, found: dict[str, Any]) -> None:
-    if not MEMBER.match(info.name) or not info.isreg():
-        raise IntegrityError(f"backup archive has an unexpected member {info.name!r}")
-    if info.name in found:
-        raise IntegrityError(f"backup archive holds member {info.name!r} twice")
-
-
-def _copy_member(source: IO[bytes], name: str, dest: Path | None) -> dict[str, Any]:
-    digest, size = hashlib.sha256(), 0
-    target = None
-    if dest is not None:
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        target = (dest / name).open("wb")
-    try:
-        while block := source.read(CHUNK):
-            digest.update(block)
-            size += len(block)
-            if target is not None:
-                target.write(block)
-    finally:
-        if target is not None:
-            target.close()
-    return {"sha256": digest.hexdigest(), "size": size}
-
-
-def _match(manifest: Manifest, found: dict[str, dict[str, Any]]) -> None:
-    """Every member present is listed with the same checksum, and nothing listed is missing."""
-    present = set(found) - {MANIFEST}
-    for name in sorted(present - set(manifest.members)):
-        raise IntegrityError(f"backup member {name} is not listed in the manifest")
-    for name in sorted(set(manifest.members) - present):
-        raise IntegrityError(f"backup member {name} is listed in the manifest but missing")
-    for name in sorted(present):
-        if found[name] != manifest.members[name]:
-            raise IntegrityError(
-                f"backup member {name} does not match its checksum in the manifest "
-                "(the archive is damaged); nothing was restored"
-            )
-    for table in manifest.tables:
-        if f"tables/{table}.jsonl" not in present:
-            raise IntegrityError(f"backup member tables/{table}.jsonl is missing")
+    return read_archive(Path(archive), None)
 
 
 # --- restore ------------------------------------------------------------------------------
@@ -373,7 +210,7 @@ def restore(
     """
     with tempfile.TemporaryDirectory(prefix="steward-restore-") as tmp:
         staged = Path(tmp)
-        manifest = _read_archive(Path(archive), staged)
+        manifest = read_archive(Path(archive), staged)
         _check_artifact_rows(manifest, staged)
         target = store if isinstance(store, Store) else Store.open(store, home_dir=home)
         try:
@@ -399,14 +236,7 @@ def _restore_into(store: Store, manifest: Manifest, staged: Path, force: bool) -
         _check_empty(store)
     written = _stage_artifacts(store, manifest, staged)
     try:
-        with store.engine.begin() as connection:
-            if force:
-                for table in reversed(_tables()):
-                    connection.execute(table.delete())
-            for table in _tables():
-                _load_table(connection, table, staged, manifest)
-            if store.dialect == "postgresql":
-                _fix_sequences(connection)
+        _load_tables(store, manifest, staged, force)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -457,6 +287,22 @@ def _stage_artifacts(store: Store, manifest: Manifest, staged: Path) -> list[Pat
             path.unlink(missing_ok=True)
         raise
     return written
+
+
+def _load_tables(store: Store, manifest: Manifest, staged: Path, force: bool) -> None:
+    """Every row in one transaction: the target ends either fully restored or unchanged."""
+    try:
+        with store.engine.begin() as connection:
+            if force:
+                for table in reversed(_tables()):
+                    connection.execute(table.delete())
+            for table in _tables():
+                _load_table(connection, table, staged, manifest)
+            if store.dialect == "postgresql":
+                _fix_sequences(connection)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(f"restore failed and changed nothing: {reason}") from exc
 
 
 def _load_table(connection: Connection, table: Table, staged: Path, manifest: Manifest) -> None:
@@ -513,71 +359,3 @@ def _verify_artifacts(store: Store) -> None:
     for artifact_id, sha256 in rows:
         if sha256_file(store.artifacts.path(artifact_id)) != sha256:
             raise IntegrityError(f"restored artifact {artifact_id} does not match its SHA-256")
-
-
-# --- rows as JSON -------------------------------------------------------------------------
-# Datetimes travel as ISO text and bytes as base64; a JSON column keeps SQL NULL (key left
-# out) apart from a JSON null (key present, value null), so a restore is exact.
-
-NULL_FLAG = "__is_sql_null"
-
-
-def null_flags(table: Table) -> list[Any]:
-    """Extra select columns telling SQL NULL from JSON null in each JSON column."""
-    return [c.is_(None).label(c.key + NULL_FLAG) for c in table.columns if _kind(c) == "json"]
-
-
-def encode_row(table: Table, row: Any) -> dict[str, Any]:
-    encoded: dict[str, Any] = {}
-    for column in table.columns:
-        kind, value = _kind(column), row[column.key]
-        if kind == "json" and row[column.key + NULL_FLAG]:
-            continue
-        if value is not None and kind == "datetime":
-            value = value.isoformat()
-        elif value is not None and kind == "bytes":
-            value = base64.b64encode(value).decode("ascii")
-        encoded[column.name] = value
-    return encoded
-
-
-def decode_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    """Insert parameters for one dumped row (see :func:`insert_statement` for JSON keys)."""
-    decoded: dict[str, Any] = {}
-    for column in table.columns:
-        kind, value = _kind(column), row.get(column.name)
-        if kind == "json":
-            present_null = column.name in row and value is None
-            decoded["json_" + column.key] = JSON.NULL if present_null else value
-            continue
-        if value is not None and kind == "datetime":
-            value = datetime.fromisoformat(value)
-        elif value is not None and kind == "bytes":
-            value = base64.b64decode(value)
-        decoded[column.key] = value
-    return decoded
-
-
-def insert_statement(table: Table) -> Insert:
-    """An INSERT whose JSON columns bind through a type that writes ``None`` as SQL NULL."""
-    json_binds = {
-        c.key: bindparam("json_" + c.key, type_=JSON(none_as_null=True))
-        for c in table.columns
-        if _kind(c) == "json"
-    }
-    return table.insert().values(json_binds) if json_binds else table.insert()
-
-
-def _kind(column: Any) -> str:
-    kind = column.type
-    if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    if isinstance(kind, JSON):
-        return "json"
-    if isinstance(kind, DateTime):
-        return "datetime"
-    return "bytes" if isinstance(kind, LargeBinary) else "plain"
-
-
-def _digest(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
