@@ -261,13 +261,20 @@ def demo(
 
 # --- sub-command groups: one Typer app per module under steward/commands -----------------
 # (each import is one line so parallel edits do not collide)
+from steward.commands.backup import backup_command, restore_command  # noqa: E402
+from steward.commands.models import app as models_app  # noqa: E402
+from steward.commands.monitor import app as monitor_app  # noqa: E402
 from steward.commands.plan import app as plan_app  # noqa: E402
 from steward.commands.serve import serve as serve_cmd  # noqa: E402
 from steward.commands.serve import token_app  # noqa: E402
 
 app.add_typer(plan_app, name="plan")
+app.add_typer(monitor_app, name="monitor")
 app.command("serve")(serve_cmd)
 app.add_typer(token_app, name="token")
+app.add_typer(models_app, name="models")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 if __name__ == "__main__":
