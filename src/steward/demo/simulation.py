@@ -47,11 +47,11 @@ def reference(rows: int, seed: int) -> pa.Table:
 
 
 def days(count: int, rows_per_day: int, change_day: int, seed: int) -> list[Day]:
-    """``count`` days of traffic; the change ramps up over a week from ``change_day``."""
+    """``count`` days of traffic; the change ramps up over three days from ``change_day``."""
     rng = np.random.default_rng(seed + 1)
     result = []
     for index in range(count):
-        change = float(np.clip((index - change_day + 1) / 7, 0, 1)) if index >= change_day else 0.0
+        change = float(np.clip((index - change_day + 1) / 3, 0, 1)) if index >= change_day else 0.0
         x = applicants(rows_per_day, rng, drift=change)
         y = (rng.random(rows_per_day) < probability(x, change)).astype(np.int64)
         start = START + timedelta(days=index)

@@ -20,7 +20,8 @@ class Event:
 
 
 def action_events(day: int, at: datetime, actions: list[dict[str, Any]]) -> list[Event]:
-    """Events for the actions one monitor pass took (retrain, gate, rollback)."""
+    """Events for the actions one monitor pass took (retrain, promote or retire, rollback);
+    a gate that keeps waiting for evidence is not an event."""
     events = []
     for action in actions:
         kind = action.get("action", "action")
@@ -34,8 +35,8 @@ def _describe(kind: str, action: dict[str, Any]) -> str | None:
     if kind == "retrain":
         if action.get("state") == "done":
             return (
-                f"retrained on recent labelled traffic → v{action.get('version')} "
-                f"registered as challenger (trigger {action.get('trigger', '?')})"
+                f"retrained v{action.get('parent')} on {action.get('rows')} recent labelled "
+                f"rows → v{action.get('version')} registered as challenger (shadow traffic)"
             )
         if action.get("state") == "failed":
             return f"retraining failed: {action.get('error')}"
@@ -62,6 +63,6 @@ def _gate_text(action: dict[str, Any]) -> str | None:
     )
     if decision == "promote":
         return f"gate promoted challenger v{version} to champion ({numbers})"
-    if decision in ("retire", "keep") and action.get("audited", True):
-        return f"gate {'retired' if decision == 'retire' else 'kept'} v{version} ({numbers})"
+    if decision == "retire":
+        return f"gate retired challenger v{version} ({numbers})"
     return None

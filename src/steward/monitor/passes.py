@@ -23,6 +23,8 @@ writes only those unchanged since they were read (SQLite serialises these writer
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -320,14 +322,30 @@ def _failed_columns(findings: list[Finding]) -> set[str]:
 
 
 def _contexts(registry: ModelRegistry, jobs: list[_Job]) -> dict[int, VersionContext]:
-    """One context per version that has work, so reference fits happen once per pass."""
+    """One context per version that has work; versions are immutable, so what is fitted on
+    a version's reference (estimator, outlier detectors, scored reference) is kept for
+    later passes of this store (a few versions per store, least recently used dropped)."""
     needed = {job.window.version_id for job in jobs}
     by_id: dict[int, VersionContext] = {}
     model = _model_name(registry, jobs[0].window.model_id)
+    cache = _FITTED.setdefault(registry.store, OrderedDict())
     for version in registry.versions(model):
-        if version.id in needed:
-            by_id[version.id] = VersionContext.build(registry, version)
+        if version.id not in needed:
+            continue
+        key = (version.id, version.trusted)
+        if key not in cache:
+            cache[key] = VersionContext.build(registry, version)
+        cache.move_to_end(key)
+        by_id[version.id] = cache[key]
+        while len(cache) > FITTED_PER_STORE:
+            cache.popitem(last=False)
     return by_id
+
+
+FITTED_PER_STORE = 8
+_FITTED: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[int, bool], VersionContext]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _model_name(registry: ModelRegistry, model_id: int) -> str:

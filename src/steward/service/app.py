@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -34,13 +35,22 @@ from steward.service.routes_predict import router as predict_router
 from steward.service.routes_read import router as read_router
 from steward.service.settings import ServiceSettings
 from steward.store import Store
+from steward.store.tables import utcnow
 
 LOG = logging.getLogger("steward.service")
 ROUTERS = (ops_router, predict_router, labels_router, read_router, admin_router)
 
 
-def create_app(store: Store, settings: ServiceSettings | None = None) -> FastAPI:
-    """The service app over ``store`` (nothing starts until the server runs its lifespan)."""
+def create_app(
+    store: Store,
+    settings: ServiceSettings | None = None,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The service app over ``store`` (nothing starts until the server runs its lifespan).
+
+    ``clock`` stamps logged predictions and labels; the demo passes a simulated one.
+    """
     settings = settings or ServiceSettings()
     app = FastAPI(
         title="Steward",
@@ -54,6 +64,7 @@ def create_app(store: Store, settings: ServiceSettings | None = None) -> FastAPI
     metrics = ServiceMetrics()
     limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.store = store
+    app.state.clock = clock
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.auth = Authenticator(store, settings.auth_cache_ttl_s, limiter)
@@ -79,7 +90,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     state = app.state
     state.registry = ModelRegistry(state.store)
-    state.gateway = Gateway(state.store, state.registry, state.settings, state.metrics)
+    state.gateway = Gateway(
+        state.store, state.registry, state.settings, state.metrics, clock=state.clock
+    )
     state.gateway.start()
     state.gateway_started = True
     monitor = _start_monitor(state.store, state.settings.monitor_every_s)

@@ -16,9 +16,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -72,8 +73,10 @@ class Gateway:
         metrics: Any = None,
         *,
         model_threads: int = 4,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
+        self.clock = clock  # when rows are logged (a simulated clock in the demo)
         self.registry = registry
         self.settings = settings
         self.metrics = metrics
@@ -229,7 +232,8 @@ class Gateway:
         self._count("fallbacks", model=name, reason=reason)
         batches = [self._batch(answer, "fallback", rows, ids, table, policy)]
         if failed_ctx is not None:
-            batches.append(_error_batch(failed_ctx, rows, ids, failure or "", policy))
+            failed = _error_batch(failed_ctx, rows, ids, failure or "", policy, self.clock())
+            batches.append(failed)
         return batches, answer, "fallback"
 
     async def _fallback(
@@ -293,6 +297,7 @@ class Gateway:
             latency_ms=answer.latency_ms,
             token_id=None,
             window=policy.window,
+            created_at=self.clock(),
         )
 
     def _offer_shadow(
@@ -317,6 +322,7 @@ class Gateway:
             timeout_s=entry.policy.timeout_s,
             window=entry.policy.window,
             token_id=token_id,
+            at=self.clock(),
         )
         self.shadow.offer(job)
 
@@ -354,6 +360,7 @@ def _error_batch(
     ids: list[str],
     error: str,
     policy: Policy,
+    at: datetime,
 ) -> LogBatch:
     """The champion's failure, logged next to the fallback's answer (serving error rate)."""
     return LogBatch(
@@ -369,5 +376,5 @@ def _error_batch(
         latency_ms=0.0,
         token_id=None,
         window=policy.window,
-        created_at=utcnow(),
+        created_at=at,
     )

@@ -34,7 +34,12 @@ class LabelResult:
 
 
 def store_labels(
-    store: Store, name: str, ids: Sequence[Any], labels: Sequence[Any], token_id: int | None
+    store: Store,
+    name: str,
+    ids: Sequence[Any],
+    labels: Sequence[Any],
+    token_id: int | None,
+    now: datetime | None = None,
 ) -> LabelResult:
     """Store ``labels[i]`` for row ``ids[i]`` of model ``name``, each id once."""
     if len(ids) != len(labels):
@@ -43,7 +48,7 @@ def store_labels(
     with store.session() as session:
         model = model_id(session, name)
         _check(pairs, _existing(session, model, list(pairs)))
-        stored = _insert_new(session, model, pairs, token_id)
+        stored = _insert_new(session, model, pairs, token_id, now or utcnow())
         if stored < len(pairs):  # known ids, or another request stored some meanwhile
             _check(pairs, _existing(session, model, list(pairs)))
     return LabelResult(received=len(ids), stored=stored, duplicates=len(ids) - stored)
@@ -86,10 +91,11 @@ def _check(wanted: dict[str, Any], stored: dict[str, Any]) -> None:
         raise Conflict(f"{noun} {shown}{more}: a different label is already stored")
 
 
-def _insert_new(session: Session, model: int, new: dict[str, Any], token_id: int | None) -> int:
+def _insert_new(
+    session: Session, model: int, new: dict[str, Any], token_id: int | None, now: datetime
+) -> int:
     """Insert-or-ignore every pair; the number of rows actually inserted."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    now = utcnow()
     rows = [
         {"model_id": model, "row_id": i, "label": label, "received_at": now, "token_id": token_id}
         for i, label in new.items()

@@ -31,7 +31,8 @@ def post_labels(
     limit = request.app.state.settings.max_rows_per_request
     if len(body.ids) > limit:
         raise InputError(f"ids: {len(body.ids)} rows, more than the limit of {limit}")
-    result = store_labels(request.app.state.store, name, body.ids, body.labels, who.token_id)
+    state = request.app.state
+    result = store_labels(state.store, name, body.ids, body.labels, who.token_id, state.clock())
     return {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
 
 
