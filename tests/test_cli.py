@@ -1,6 +1,7 @@
 """The steward command, run as a user would: a real process, real files, exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,13 +12,15 @@ import pyarrow.parquet as pq
 import pytest
 
 
-def steward(*args, cwd=None):
+def steward(*args, cwd=None, env=None):
+    extra = {key: str(value) for key, value in (env or {}).items()}
     return subprocess.run(
         [sys.executable, "-m", "steward", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, **extra} if extra else None,
     )
 
 
@@ -119,10 +122,33 @@ def test_schema_round_trip(files):
     assert [f for f in findings if f["column"] == "x" and f["check"].startswith("drift.")]
 
 
-def test_demo_runs_quickly_and_writes_reports(tmp_path):
-    result = steward("demo", "--out", tmp_path / "demo", "--weeks", "6", "--rows", "1000")
+def test_demo_runs_the_whole_loop(tmp_path):
+    """The default demo: drift, alert, retrain, shadow, gated promotion, recovery."""
+    out = tmp_path / "demo"
+    result = steward("demo", "--out", out)
     assert result.returncode == 0, result.stderr
-    data = json.loads((tmp_path / "demo" / "report.json").read_text())
-    assert data["summary"]["windows"] >= 6
-    assert data["summary"]["drifted_columns"]
-    assert (tmp_path / "demo" / "report.html").exists()
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"]["windows"] >= 5
+    assert {"income", "region"} <= set(report["summary"]["drifted_columns"])
+    assert (out / "report.html").exists()
+    timeline = json.loads((out / "timeline.json").read_text())
+    kinds = [event["kind"] for event in timeline["events"]]
+    assert "alert" in kinds
+    assert "retrain" in kinds
+    promoted = [e for e in timeline["events"] if e["kind"] == "gate" and "promoted" in e["text"]]
+    assert promoted, timeline["events"]
+    assert promoted[0]["data"]["p_value"] < 0.05
+    assert promoted[0]["data"]["n"] >= 600
+    actions = [(e["action"], e["alias"], e["actor"]) for e in timeline["history"]]
+    assert actions[:2] == [("promote", "champion", "demo"), ("promote", "fallback", "demo")]
+    assert ("promote", "champion", "steward-gate") in actions
+    daily = timeline["daily"]
+    before = sum(d["accuracy"] for d in daily[:7]) / 7
+    worst = min(d["accuracy"] for d in daily[10:20])
+    after = sum(d["accuracy"] for d in daily[-7:]) / 7
+    assert worst < before - 0.05  # the change hurts the first model
+    assert after > worst + 0.05  # and the promoted challenger recovers
+    assert timeline["shadow"]["challengers"][0]["shadow_rows"] > 0
+    history = steward("models", "history", "credit", "--json", env={"STEWARD_HOME": out / "store"})
+    assert history.returncode == 0, history.stderr
+    assert len(json.loads(history.stdout)) == len(timeline["history"])

@@ -250,13 +250,13 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the demo's files")] = Path(
         "steward-demo"
     ),
-    weeks: Annotated[int, typer.Option(min=2, max=52)] = 12,
-    rows: Annotated[int, typer.Option(help="rows per week", min=100)] = 5000,
+    days: Annotated[int, typer.Option(help="simulated days", min=9, max=365)] = 35,
+    rows: Annotated[int, typer.Option(help="applications per day", min=200)] = 400,
 ) -> None:
-    """Simulate a model in production, then report drift and quality week by week."""
+    """Serve a model for simulated days: drift, alerts, retraining, shadow, gated promotion."""
     from steward.demo import run_demo
 
-    run_demo(out_dir, weeks=weeks, weekly_rows=rows, console=out, progress=_progress())
+    run_demo(out_dir, days=days, rows_per_day=rows, console=out, progress=_progress())
 
 
 # --- sub-command groups: one Typer app per module under steward/commands -----------------

@@ -53,6 +53,9 @@ class LoopResult:
     daily: list[dict[str, Any]] = field(default_factory=list)  # served accuracy per day
     shadow: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
+    reference: Any = None  # the first model's training data, scored by it
+    traffic: list[Any] = field(default_factory=list)  # one Arrow table per day, as served
+    url: str = ""
 
 
 def run_loop(
@@ -78,7 +81,7 @@ def run_loop(
     clock = SimClock(simulation.START)
     try:
         tell("training the first model", 0, days)
-        _register_first(registry, seed)
+        result.reference = _register_first(registry, seed)
         apply_plan(store, PLAN.read_text(), actor="demo")
         registry.promote(MODEL, 1, actor="demo", reason="first release")
         registry.promote(MODEL, 2, alias="fallback", actor="demo", reason="small, stable model")
@@ -92,10 +95,12 @@ def run_loop(
     return result
 
 
-def _register_first(registry: Any, seed: int) -> None:
+def _register_first(registry: Any, seed: int) -> Any:
+    """Register v1 (the champion to be) and v2 (a small fallback); v1's scored reference."""
     reference = simulation.reference(20_000, seed)
+    model = training.fit(reference)
     with tempfile.TemporaryDirectory() as tmp:
-        first = training.save(training.fit(reference), Path(tmp) / "v1.skops")
+        first = training.save(model, Path(tmp) / "v1.skops")
         small = training.save(training.fit(reference.slice(0, 2_000)), Path(tmp) / "v2.skops")
         for path, note in ((first, "trained on 20k applicants"), (small, "fallback, 2k rows")):
             registry.register(
@@ -106,6 +111,7 @@ def _register_first(registry: Any, seed: int) -> None:
                 actor="demo",
                 lineage={"tags": {"note": note}, "code_version": "demo"},
             )
+    return simulation.scored(reference, model)
 
 
 def _serve_days(
@@ -135,10 +141,12 @@ def _serve_days(
             base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
         ) as http,
     ):
+        result.url = server.url
         for day in schedule:
             tell("simulating days", day.index, days)
             served = _send_traffic(http, clock, day)
             result.daily.append(_daily_accuracy(day, served))
+            result.traffic.append(simulation.served_table(day, served))
             pending += list(zip(day.label_at, day.ids, day.labels.tolist(), strict=True))
             end = day.start + timedelta(days=1)
             clock.set(end)

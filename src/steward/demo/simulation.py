@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -77,3 +78,35 @@ def _rows(x: dict[str, np.ndarray]) -> list[dict[str, object]]:
     names = list(x)
     columns = [x[name].tolist() for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def scored(table: pa.Table, model: Any) -> pa.Table:
+    """``table`` with the model's ``prediction`` and ``score`` (probability of default)."""
+    frame = table.drop_columns(["defaulted"]).to_pandas()
+    rows = table.num_rows
+    step = timedelta(days=28) / rows
+    ids = pa.array([f"R{i:06d}" for i in range(rows)])
+    stamps = pa.array([START - timedelta(days=28) + i * step for i in range(rows)])
+    table = table.add_column(0, "timestamp", stamps).add_column(0, "application_id", ids)
+    table = table.append_column("prediction", pa.array(model.predict(frame)))
+    return table.append_column("score", pa.array(model.predict_proba(frame)[:, 1]))
+
+
+def served_table(day: Day, answers: list[dict[str, Any]]) -> pa.Table:
+    """One day's traffic as it was served: inputs, answers, the version, labels, times."""
+    rows = {name: [row[name] for row in day.rows] for name in day.rows[0]}
+    predictions = [p for answer in answers for p in answer["predictions"]]
+    scores = [s[-1] for answer in answers for s in answer["scores"]]
+    versions = [answer["version"] for answer in answers for _ in answer["predictions"]]
+    step = timedelta(days=1) / len(day.ids)
+    return pa.table(
+        {
+            "application_id": day.ids,
+            "timestamp": [day.start + i * step for i in range(len(day.ids))],
+            **rows,
+            "prediction": predictions,
+            "score": scores,
+            "version": versions,
+            "defaulted": day.labels,
+        }
+    )

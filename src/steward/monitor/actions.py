@@ -106,7 +106,10 @@ def retrain_trigger(
     with store.session() as session:
         model_id = session.scalar(select(ModelRow.id).where(ModelRow.name == name))
         last = session.scalar(_last_job(model_id))
-        alerts = _firing(session, model_id, wanted, last.started_at if last else None)
+        done = session.scalar(_last_job(model_id).where(JobRow.state == "done"))
+        # a failed retrain (too few labels, a broken trainer) does not use up the alert:
+        # it is tried again once the cooldown has passed, while the alert still fires
+        alerts = _firing(session, model_id, wanted, done.started_at if done else None)
         newest = _newest_version_at(session, model_id)
     rules = sorted((wanted & set(fired_rules)) | {a.rule for a in alerts})
     if rules:
