@@ -291,3 +291,44 @@ def test_module_examples_run() -> None:
 
     assert doctest.testmod(paired).failed == 0
     assert doctest.testmod(gate_metrics).failed == 0
+
+
+def test_sequential_look_rows_and_levels() -> None:
+    from steward.checks.paired import sequential_look
+
+    assert sequential_look(599, 600, 0.05) == (599, 0.05)
+    assert sequential_look(600, 600, 0.05) == (600, 0.025)
+    assert sequential_look(1199, 600, 0.05) == (600, 0.025)
+    assert sequential_look(1200, 600, 0.05) == (1200, 0.0125)
+    levels = [sequential_look(600 * 2**k, 600, 0.05)[1] for k in range(30)]
+    assert sum(levels) <= 0.05
+
+
+def _repeated_looks(seed: int, spend: bool, looks: int = 12, per_look: int = 300) -> bool:
+    """An equal challenger, tested after every day of new labelled shadow rows."""
+    from steward.checks.paired import sequential_look
+
+    rng = np.random.default_rng(seed)
+    n = looks * per_look
+    y = rng.integers(0, 2, n)
+    champion = np.where(rng.random(n) < 0.75, y, 1 - y)
+    challenger = np.where(rng.random(n) < 0.75, y, 1 - y)
+    gate = Gate(min_samples=300)
+    for look in range(1, looks + 1):
+        seen = look * per_look
+        used, alpha = sequential_look(seen, 300, 0.05) if spend else (seen, 0.05)
+        level = gate.model_copy(update={"alpha": alpha})
+        verdict = decide(
+            "classification", "accuracy", y[:used], champion[:used], challenger[:used], gate=level
+        )
+        if verdict.decision == "promote":
+            return True
+    return False
+
+
+def test_repeated_looks_keep_false_promotions_below_alpha() -> None:
+    seeds = range(300)
+    spent = np.mean([_repeated_looks(seed, spend=True) for seed in seeds])
+    naive = np.mean([_repeated_looks(seed, spend=False) for seed in seeds])
+    assert spent <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 300)
+    assert naive > spent  # the test can see the problem it guards against

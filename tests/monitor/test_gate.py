@@ -31,7 +31,9 @@ def test_better_challenger_is_promoted_with_evidence(store: Store, tmp_path: Pat
     shadow_traffic(made, 1, 2, 1500, 0.80, 0.90, now - timedelta(hours=1))
     (decision,) = evaluate_gate(store, made.registry, NAME, _plan(), now)
     assert decision.decision == "promote" and decision.method == "mcnemar-chi2"
-    assert decision.n == 1500 and decision.challenger_value > decision.champion_value
+    # 1500 paired rows, min_samples 500: the look at 1000 rows, at level 0.05 / 4
+    assert decision.n == 1000 and decision.alpha == 0.0125
+    assert decision.challenger_value > decision.champion_value
     assert (decision.champion_version, decision.challenger_version) == (1, 2)
     assert made.registry.aliases(NAME) == {"champion": [2]}
     event = made.registry.history(NAME)[-1]
@@ -39,7 +41,7 @@ def test_better_challenger_is_promoted_with_evidence(store: Store, tmp_path: Pat
     assert "p=" in event.reason and event.actor == "steward-gate"
     (audit,) = audits(store, "gate.promote")
     assert all(audit.details[key] is not None for key in EVIDENCE)
-    assert audit.details["n"] == 1500 and audit.details["p_value"] < 0.05
+    assert audit.details["n"] == 1000 and audit.details["p_value"] < 0.05
     assert audit.details["source"] == "shadow"
     assert audit.version_id == made.version_id(2)
 
@@ -81,7 +83,7 @@ def test_keep_is_audited_once_until_it_changes(store: Store, tmp_path: Path) -> 
     assert len(audits(store, "gate.keep")) == 2  # re-audited after a day
     shadow_traffic(made, 1, 2, 600, 0.8, 0.8, now - timedelta(minutes=30), seed=3)
     (decision,) = evaluate_gate(store, made.registry, NAME, _plan(), now + timedelta(hours=25))
-    assert decision.decision == "keep" and decision.n == 800
+    assert decision.decision == "keep" and decision.n == 500  # the first look: min_samples rows
     assert len(audits(store, "gate.keep")) == 3  # insufficient → keep is a change
 
 
@@ -163,7 +165,7 @@ def test_backtest_rescores_the_challenger_after_its_training_data(
         inputs=old[["x1", "x2"]].to_dict("records"),
     )
     (decision,) = evaluate_gate(store, made.registry, NAME, _plan(source="backtest"), now)
-    assert decision.n == 900
+    assert decision.n == 500  # first look of the 900 rows after training
     assert decision.challenger_value > 0.8 and decision.champion_value == pytest.approx(
         0.5, abs=0.06
     )

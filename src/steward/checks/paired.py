@@ -537,3 +537,28 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None if np.isnan(value) else (1e308 if value > 0 else -1e308)
     return value
+
+
+def sequential_look(n: int, min_samples: int, alpha: float) -> tuple[int, float]:
+    """Which rows and which level a gate that looks again and again may use now.
+
+    A gate evaluated on every monitoring pass tests the same challenger many times as labels
+    accumulate; testing each time at ``alpha`` would promote an equal challenger far more
+    often than ``alpha`` ("repeated looks"). Looks are therefore tied to the sample size:
+    look ``k`` uses the first ``min_samples · 2**k`` paired rows at level ``alpha / 2**(k+1)``,
+    so re-evaluating with the same ``k`` repeats the same test and the levels of all looks
+    add up to at most ``alpha`` (alpha spending). Returns ``(rows to use, level)``.
+
+    >>> sequential_look(790, 600, 0.05)
+    (600, 0.025)
+    >>> sequential_look(2500, 600, 0.05)
+    (2400, 0.00625)
+    """
+    if n < min_samples:
+        return n, alpha
+    k = int(np.floor(np.log2(n / min_samples)))
+    while min_samples * 2 ** (k + 1) <= n:  # guard against rounding in log2
+        k += 1
+    while k > 0 and min_samples * 2**k > n:
+        k -= 1
+    return min_samples * 2**k, alpha / 2 ** (k + 1)

@@ -27,7 +27,7 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from steward.checks.paired import GateDecision, decide
+from steward.checks.paired import GateDecision, decide, sequential_look
 from steward.plan.schema import MaintenancePlan
 from steward.registry.versions import ModelRegistry, ModelVersion
 from steward.store import Store
@@ -102,6 +102,7 @@ def _decide(
     challenger: ModelVersion,
     rows: Paired,
 ) -> GateDecision:
+    rows, gate = _look(rows, plan)
     labels, champ, chall, champ_scores, chall_scores = rows
     norm = as_class if task == "classification" else as_number
     classes = [norm(c) for c in champion.classes] if champion.classes else None
@@ -113,9 +114,20 @@ def _decide(
         np.array([norm(v) for v in chall], dtype=object if norm is as_class else float),
         _scores(champ_scores),
         _scores(_reorder(chall_scores, challenger.classes, champion.classes)),
-        plan.gate,
+        gate,
         classes=classes,
     )
+
+
+def _look(rows: Paired, plan: MaintenancePlan) -> tuple[Paired, Any]:
+    """The oldest rows of this look and its spent level (see ``sequential_look``)."""
+    n = len(rows[0])
+    used, alpha = sequential_look(n, plan.gate.min_samples, plan.gate.alpha)
+    if n < plan.gate.min_samples:
+        return rows, plan.gate
+    # rows come newest first: this look's rows are the oldest ``used`` ones
+    cut = tuple(None if column is None else column[n - used :] for column in rows)
+    return cut, plan.gate.model_copy(update={"alpha": alpha})  # type: ignore[return-value]
 
 
 def _undecided(
