@@ -80,8 +80,9 @@ def _print(console: Console, result: LoopResult) -> None:
     console.print(_weekly(result))
     console.print(_shadow(result.shadow))
     history = Table(title="Alias history (steward models history credit)", title_justify="left")
-    for column in ("#", "action", "alias", "version", "previous", "actor", "reason"):
-        history.add_column(column)
+    for column in ("#", "action", "alias", "version", "previous", "actor"):
+        history.add_column(column, no_wrap=True)
+    history.add_column("reason", overflow="ellipsis", no_wrap=True, max_width=48)
     for event in result.history:
         history.add_row(
             str(event["id"]),
@@ -90,7 +91,7 @@ def _print(console: Console, result: LoopResult) -> None:
             _v(event["version"]),
             _v(event["previous"]),
             event["actor"],
-            event["reason"][:60],
+            event["reason"],
         )
     console.print(history)
 
