@@ -13,7 +13,8 @@ from steward._exceptions import ArtifactError, InputError, UnknownColumn
 
 def require_columns(table: pa.Table, names: list[str]) -> None:
     """Raise :class:`UnknownColumn` naming every model input the table lacks."""
-    missing = [name for name in names if name not in table.column_names]
+    present = set(table.column_names)  # a new list per access: read it once
+    missing = [name for name in names if name not in present]
     if missing:
         raise UnknownColumn(
             f"the model needs columns {missing}, which the data does not have "
@@ -36,12 +37,21 @@ def numeric_column(table: pa.Table, name: str, dtype: Any = np.float64) -> np.nd
             f"column {name!r} holds {_describe(kind)}, but this model takes a numeric matrix; "
             "encode the column inside the model (for example a skops pipeline)"
         )
-    floats = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    floats = _floats(column, kind)
     if np.issubdtype(np.dtype(dtype), np.floating):
         return floats.astype(dtype)
     if column.null_count:
         raise InputError(f"column {name!r} has missing values, which a {dtype} input cannot take")
     return floats.astype(dtype)
+
+
+def _floats(column: pa.ChunkedArray, kind: pa.DataType) -> np.ndarray:
+    """The column as float64 (missing values NaN). Float and integer columns convert
+    directly (a compute cast costs more than a one-row model call and releases the GIL,
+    which a busy server pays for in waits); the other numeric types go through a cast."""
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        return np.asarray(column.to_numpy(), dtype=np.float64)
+    return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def _describe(kind: pa.DataType) -> str:
@@ -71,10 +81,14 @@ def data_frame(table: pa.Table, names: list[str]) -> Any:
     """The ``names`` columns as a pandas DataFrame (for models fitted on one)."""
     require_columns(table, names)
     try:
-        import pandas  # noqa: F401  (to_pandas needs it)
+        import pandas
     except ImportError as exc:
         raise ArtifactError(
             "this model was fitted on a pandas DataFrame and needs the 'pandas' package "
             "to predict (pip install pandas)"
         ) from exc
-    return table.select(names).to_pandas()
+    selected = table.select(names)
+    if names and all(pa.types.is_float64(kind) for kind in selected.schema.types):
+        # the same frame as ``to_pandas`` builds, in about half the time on small tables
+        return pandas.DataFrame(numeric_matrix(selected, names), columns=names, copy=False)
+    return selected.to_pandas()
