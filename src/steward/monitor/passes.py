@@ -255,12 +255,14 @@ def _indexed(windows: list[WindowRow]) -> Iterator[tuple[int, WindowRow]]:
 
 
 def _rows_of(window: WindowRow) -> Any:
-    """The window's logged rows: its version's, of its role, inside ``[start, end)``."""
+    """The window's logged rows: its version's answers (failed calls are not answers; the
+    serving error rate reads them separately), of its role, inside ``[start, end)``."""
     roles = SERVED if window.role == "served" else ("shadow",)
     return and_(
         PredictionRow.model_id == window.model_id,
         PredictionRow.version_id == window.version_id,
         PredictionRow.role.in_(roles),
+        PredictionRow.error.is_(None),
         PredictionRow.created_at >= window.start,
         PredictionRow.created_at < window.end,
     )

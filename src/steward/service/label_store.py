@@ -134,6 +134,7 @@ def coverage(
             .where(
                 PredictionRow.model_id == model,
                 PredictionRow.role != "shadow",
+                PredictionRow.error.is_(None),  # a failed champion call is not a prediction
                 PredictionRow.created_at >= since,
             )
             .group_by(bucket)
