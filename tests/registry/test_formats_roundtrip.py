@@ -1,4 +1,4 @@
-"""Each safe format round-trips a real small model: stored, loaded, same answers.
+"""Each format round-trips a real small model: stored, loaded, same answers.
 
 Predictions and probabilities through the loader equal the in-memory model's.
 """
@@ -31,10 +31,10 @@ THREE = RNG.integers(0, 3, N)
 TABLE = pa.Table.from_pandas(FRAME, preserve_index=False)
 
 
-def _load(tmp_path: Path, source: Path, fmt: str, features: list[str]):
+def _load(tmp_path: Path, source: Path, fmt: str, features: list[str], trusted: bool = False):
     artifacts = ArtifactStore(tmp_path / "artifacts")
     saved = artifacts.put_file(source)
-    ref = ArtifactRef(saved.id, saved.sha256, fmt, False, f"{fmt} v1")
+    ref = ArtifactRef(saved.id, saved.sha256, fmt, trusted, f"{fmt} v1")
     return load_model(artifacts, ref, features)
 
 
@@ -213,3 +213,130 @@ def test_lightgbm_classifier_fitted_on_a_matrix(tmp_path, target):
     loaded = _load(tmp_path, tmp_path / "c.lgb", "lightgbm", ["age", "income"])
     assert loaded.classes == model.classes_.tolist()
     _assert_same(loaded.predict(TABLE), model.predict(NUMERIC), model.predict_proba(NUMERIC))
+
+
+# --- MLflow (trusted: pyfunc runs code) --------------------------------------------------
+
+FEATURES3 = ["age", "income", "region"]
+
+
+def _mlflow_load(tmp_path: Path, model, features: list[str], **options):
+    import mlflow.sklearn
+
+    mlflow.sklearn.save_model(model, tmp_path / "mlflow-model", pip_requirements=[], **options)
+    return _load(tmp_path, tmp_path / "mlflow-model", "mlflow", features, trusted=True)
+
+
+@pytest.mark.parametrize("serialization", ["skops", "cloudpickle"])
+def test_mlflow_sklearn_pipeline_classifier_on_a_dataframe(tmp_path, serialization):
+    from sklearn.linear_model import LogisticRegression
+
+    model = _pipeline(LogisticRegression()).fit(FRAME, LABELS)
+    options = {"serialization_format": serialization}
+    loaded = _mlflow_load(tmp_path, model, ["region", "income", "age"], **options)
+    assert loaded.classes == ["bad", "good"]  # read from the sklearn flavour
+    assert loaded.features == FEATURES3  # the estimator's own column order
+    _assert_same(loaded.predict(TABLE), model.predict(FRAME), model.predict_proba(FRAME))
+
+
+def test_mlflow_classifier_saved_to_answer_probabilities(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    model = _pipeline(LogisticRegression()).fit(FRAME, THREE)
+    options = {"pyfunc_predict_fn": "predict_proba", "serialization_format": "cloudpickle"}
+    loaded = _mlflow_load(tmp_path, model, FEATURES3, **options)
+    assert loaded.classes == [0, 1, 2]
+    _assert_same(loaded.predict(TABLE), model.predict(FRAME), model.predict_proba(FRAME))
+
+
+def test_mlflow_regressor_answers_values_only(tmp_path):
+    from sklearn.linear_model import Ridge
+
+    model = _pipeline(Ridge()).fit(FRAME, FRAME["age"] * 2)
+    loaded = _mlflow_load(tmp_path, model, FEATURES3, serialization_format="cloudpickle")
+    prediction = loaded.predict(TABLE)
+    assert loaded.classes is None and prediction.scores is None
+    np.testing.assert_allclose(prediction.predictions, model.predict(FRAME), rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:.*An input example was not provided")
+def test_mlflow_signature_names_the_columns(tmp_path):
+    import mlflow.pyfunc
+    from mlflow.models import infer_signature
+
+    signature = infer_signature(FRAME[["income", "age"]])
+    mlflow.pyfunc.save_model(
+        tmp_path / "m", python_model=AgeModel(), signature=signature, pip_requirements=[]
+    )
+    loaded = _load(tmp_path, tmp_path / "m", "mlflow", ["age", "income"], trusted=True)
+    assert loaded.features == ["income", "age"]  # from the model's signature
+    np.testing.assert_allclose(loaded.predict(TABLE).predictions, FRAME["age"] + 1)
+
+
+def test_mlflow_model_reads_its_files_after_loading(tmp_path):
+    import gc
+
+    import mlflow.pyfunc
+
+    (tmp_path / "offset.txt").write_text("1000")
+    artifacts = {"offset": str(tmp_path / "offset.txt")}
+    mlflow.pyfunc.save_model(
+        tmp_path / "m", python_model=LazyModel(), artifacts=artifacts, pip_requirements=[]
+    )
+    loaded = _load(tmp_path, tmp_path / "m", "mlflow", ["age"], trusted=True)
+    gc.collect()  # the loader's own unpacked folder is long gone
+    folder = Path(loaded.folder.name)
+    prediction = loaded.predict(TABLE)  # opens artifacts/offset.txt only now
+    np.testing.assert_allclose(prediction.predictions, FRAME["age"] + 1000)
+    assert folder.is_dir()
+    del loaded, prediction
+    gc.collect()
+    assert not folder.exists()  # the copy goes with the model
+
+
+def test_mlflow_loads_locally_and_quietly(tmp_path, monkeypatch, capfd):
+    import socket
+
+    import mlflow.sklearn
+    from sklearn.linear_model import LogisticRegression
+
+    model = _pipeline(LogisticRegression()).fit(FRAME, LABELS)
+    mlflow.sklearn.save_model(model, tmp_path / "m", pip_requirements=[])
+    with socket.create_server(("127.0.0.1", 0)) as server:  # a tracking server that listens
+        server.setblocking(False)
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{server.getsockname()[1]}")
+        work = tmp_path / "cwd"
+        work.mkdir()
+        monkeypatch.chdir(work)
+        capfd.readouterr()
+        for _ in range(2):
+            loaded = _load(tmp_path, tmp_path / "m", "mlflow", FEATURES3, trusted=True)
+            _assert_same(loaded.predict(TABLE), model.predict(FRAME), model.predict_proba(FRAME))
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody called the tracking server
+    assert list(work.iterdir()) == []  # no mlruns/ or mlflow.db in the working folder
+    assert capfd.readouterr().out == ""
+
+
+def _python_model_base():
+    import mlflow.pyfunc
+
+    return mlflow.pyfunc.PythonModel
+
+
+class AgeModel(_python_model_base()):
+    """Answers ``age + 1``."""
+
+    def predict(self, context, model_input: pd.DataFrame, params=None):
+        return model_input["age"].to_numpy() + 1
+
+
+class LazyModel(_python_model_base()):
+    """Reads its artifact file at every call, as models with lookup tables do."""
+
+    def load_context(self, context) -> None:
+        self.offset_path = context.artifacts["offset"]
+
+    def predict(self, context, model_input: pd.DataFrame, params=None):
+        offset = float(Path(self.offset_path).read_text())
+        return model_input["age"].to_numpy() + offset

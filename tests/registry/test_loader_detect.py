@@ -44,6 +44,17 @@ def test_folder_is_detected_by_its_marker(tmp_path):
     assert detect_format(tmp_path) == "mlflow"
 
 
+def test_a_folder_saved_by_mlflow_is_detected(tmp_path):
+    import mlflow.sklearn
+    from sklearn.linear_model import LinearRegression
+
+    x = np.arange(6.0).reshape(3, 2)
+    model = LinearRegression().fit(x, x[:, 0])
+    mlflow.sklearn.save_model(model, tmp_path / "m", pip_requirements=[])
+    assert detect_format(tmp_path / "m") == "mlflow"
+    assert inspect_artifact(tmp_path / "m", "mlflow") == {"task": "unknown", "classes": None}
+
+
 def test_folder_without_a_marker_is_refused(tmp_path):
     with pytest.raises(ArtifactError, match=r"no known model format \(looked for \['MLmodel'\]\)"):
         detect_format(tmp_path)

@@ -2,19 +2,21 @@
 
 Each artifact carries a canary: unpickling it creates a file. Untrusted, the canary must
 stay absent (through ``load_model`` and ``inspect_artifact``); trusted, the same bytes do
-load and the canary appears, which proves the canary is real.
+load and the canary appears, which proves the canary is real. The MLflow case is a real
+pyfunc folder whose ``load_context`` writes the canary, also checked through registration,
+``ModelRegistry.load`` and ``steward models verify --load``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import pathlib
 import pickle
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -65,14 +67,41 @@ def _cloudpickle(model, tmp: Path) -> Path:
 
 
 def _mlflow(model, tmp: Path) -> Path:
-    import cloudpickle
+    """A real pyfunc folder whose ``load_context`` touches the canary, around a clean model."""
+    import mlflow.pyfunc
 
     folder = tmp / "mlflow-model"
-    folder.mkdir()
-    flavor = {"loader_module": "mlflow.pyfunc.model", "python_model": "python_model.pkl"}
-    (folder / "MLmodel").write_text(json.dumps({"flavors": {"python_function": flavor}}))
-    (folder / "python_model.pkl").write_bytes(cloudpickle.dumps(model))
+    python_model = canary_pyfunc(model.steward_canary.path, _plain_model())
+    mlflow.pyfunc.save_model(folder, python_model=python_model, pip_requirements=[])
     return folder
+
+
+def _plain_model():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression().fit(X, Y)
+
+
+def canary_pyfunc(canary: Path, estimator):
+    """An ``mlflow.pyfunc.PythonModel`` that writes ``canary`` when MLflow loads it.
+
+    Defined inside a function so cloudpickle stores the class by value: the folder loads
+    in any process, as a user's model would.
+    """
+    import mlflow.pyfunc
+
+    class CanaryModel(mlflow.pyfunc.PythonModel):
+        def __init__(self) -> None:
+            self.canary = str(canary)
+            self.estimator = estimator
+
+        def load_context(self, context) -> None:
+            Path(self.canary).write_text("ran")
+
+        def predict(self, context, model_input: pd.DataFrame, params=None):
+            return self.estimator.predict(model_input.to_numpy())
+
+    return CanaryModel()
 
 
 WRITERS: dict[str, Callable] = {
@@ -91,14 +120,6 @@ def _stored(tmp_path: Path, name: str, trusted: bool):
     assert not canary.exists()  # writing the artifact ran nothing
     ref = ArtifactRef(saved.id, saved.sha256, name, trusted, "credit v3")
     return artifacts, ref, source, canary
-
-
-def _has_mlflow() -> bool:
-    try:
-        import mlflow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
@@ -138,20 +159,22 @@ def test_the_same_artifact_trusted_does_load(tmp_path, name):
     assert (prediction.predictions == Y).mean() > 0.9
 
 
-@pytest.mark.skipif(_has_mlflow(), reason="mlflow is installed")
-def test_trusted_mlflow_without_mlflow_names_the_package(tmp_path):
+def test_trusted_mlflow_without_mlflow_names_the_package(tmp_path, monkeypatch):
     artifacts, ref, _, canary = _stored(tmp_path, "mlflow", trusted=True)
+    for module in ("mlflow", "mlflow.pyfunc"):  # as if mlflow were not installed
+        monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(ArtifactError, match=r"credit v3: .*needs the 'mlflow' package"):
         load_model(artifacts, ref, FEATURES)
     assert not canary.exists()
 
 
-@pytest.mark.skipif(not _has_mlflow(), reason="mlflow is not installed")
 def test_trusted_mlflow_folder_does_load(tmp_path):
     artifacts, ref, _, canary = _stored(tmp_path, "mlflow", trusted=True)
-    with contextlib.suppress(ArtifactError):  # the canary model is no PythonModel
-        load_model(artifacts, ref, FEATURES)
-    assert canary.exists()
+    model = load_model(artifacts, ref, FEATURES)
+    assert canary.read_text() == "ran"  # the canary is real: MLflow ran load_context
+    prediction = model.predict(pa.table({"a": X[:, 0], "b": X[:, 1]}))
+    assert model.classes is None and prediction.scores is None  # a PythonModel names none
+    np.testing.assert_array_equal(prediction.predictions, _plain_model().predict(X))
 
 
 def test_unknown_format_is_refused_first(tmp_path):
@@ -168,3 +191,48 @@ def test_artifacts_are_named_by_store_id_only(tmp_path):
     ref = ArtifactRef("../model.onnx", "0" * 64, "onnx", False, "credit v3")
     with pytest.raises(ArtifactError, match="not an artifact id"):
         load_model(artifacts, ref, FEATURES)
+
+
+def test_untrusted_mlflow_model_never_runs_through_the_registry_or_cli(
+    tmp_path, monkeypatch, capsys
+):
+    from steward.cli import main
+    from steward.registry import ModelRegistry
+    from steward.store import Store
+
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    monkeypatch.setenv("STEWARD_ACTOR", "ann")
+
+    def steward(*args: object) -> tuple[int, str]:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "argv", ["steward", *map(str, args)])
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        return int(stopped.value.code or 0), capsys.readouterr().err
+
+    canary = tmp_path / "canary"
+    folder = _mlflow(_model_with_canary(canary), tmp_path)
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": Y}).to_csv(tmp_path / "ref.csv", index=False)
+    code, err = steward(
+        "models", "register", "credit", folder, "--reference", tmp_path / "ref.csv", "--target", "y"
+    )
+    assert code == 0, err
+    code, err = steward("models", "verify", "credit", "--version", 1, "--load")
+    assert code == 2 and "credit v1: mlflow artifacts run code" in err
+    assert len(err.strip().splitlines()) == 1  # one clear line, no MLflow traceback
+    store = Store.open(home_dir=tmp_path / "home")
+    registry = ModelRegistry(store)
+    assert registry.get("credit", 1).format == "mlflow"
+    with pytest.raises(UntrustedArtifact, match="credit v1: mlflow artifacts run code"):
+        registry.load("credit", 1)
+    assert not canary.exists()
+
+    assert steward("models", "trust", "credit", 1, "--reason", "test of the test")[0] == 0
+    assert steward("models", "verify", "credit", "--load") == (0, "")
+    assert canary.read_text() == "ran"  # trusted, MLflow does run it: the test is real
+    canary.unlink()
+    model = registry.load("credit", 1)
+    assert canary.read_text() == "ran"
+    assert model.features == ["a", "b"]
+    store.dispose()
