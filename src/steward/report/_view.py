@@ -8,23 +8,96 @@ leads with the one on all rows and counts the windows where the check failed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-SEVERITY = {"ok": 0, "unreliable": 1, "warn": 2, "fail": 3}
+from steward.report._findings import (
+    SEVERITY,
+    Finding,
+    column_kind,
+    details,
+    failed_windows,
+    findings_of,
+    grouped,
+    headline,
+    number,
+    overall,
+    recency,
+    short_check,
+    window_labels,
+    windowed,
+    worst,
+    worst_first,
+)
+from steward.report._text import feature_names, format_band, format_number, format_share
+
+__all__ = [
+    "CHARTED_FIRST",
+    "DRIFT_RANK",
+    "OUTLIER_EVENTS",
+    "PERFORMANCE_METRICS",
+    "SEVERITY",
+    "SKEW_ROW_CHECKS",
+    "CheckRow",
+    "ClientRow",
+    "DriftRow",
+    "Finding",
+    "FindingRow",
+    "PerformanceRow",
+    "QualityRow",
+    "SegmentRow",
+    "by_window",
+    "charted_performance",
+    "check_rows",
+    "client_rows",
+    "column_kind",
+    "details",
+    "drift_rows",
+    "event_windows",
+    "feature_names",
+    "findings_of",
+    "format_band",
+    "format_number",
+    "format_share",
+    "headline",
+    "label_coverage",
+    "mismatch_rows",
+    "multivariate_rows",
+    "outlier_events",
+    "outlier_rows",
+    "overall",
+    "performance_rows",
+    "quality_rows",
+    "segment_drift",
+    "segment_drivers",
+    "segment_metrics",
+    "segments_clear",
+    "short_check",
+    "skew_checks",
+    "skew_rows",
+    "stream_findings",
+    "unreliable_estimates",
+    "window_labels",
+    "worst_segments",
+]
+
 DRIFT_RANK = {"none": 0, "transient": 1, "drifted": 2, "sustained": 3}
+
+
 PERFORMANCE_METRICS = (
     "accuracy", "precision", "recall", "f1", "roc_auc", "average_precision", "log_loss",
     "brier", "calibration_error", "mae", "rmse", "mape", "r2",
 )  # fmt: skip
+
+
 CHARTED_FIRST = ("roc_auc", "accuracy", "f1", "mae", "rmse", "r2")
+
+
 SKEW_ROW_CHECKS = ("skew.row_mismatch", "skew.row_join", "skew.preprocessing")
+
+
 OUTLIER_EVENTS = ("outlier.client", "outlier.event")
-
-Finding = dict[str, Any]
-
-# --------------------------------------------------------------------------- rows
 
 
 @dataclass(frozen=True)
@@ -176,9 +249,6 @@ class PerformanceRow:
         return (_metric_order(self.metric), self.metric, str(self.target))
 
 
-# --------------------------------------------------------------------------- drift, quality
-
-
 def drift_rows(report: dict[str, Any]) -> list[DriftRow]:
     """One row per column with drift findings, worst first."""
     return _column_test_rows(report, findings_of(report, "drift"), persistence=True)
@@ -187,13 +257,13 @@ def drift_rows(report: dict[str, Any]) -> list[DriftRow]:
 def multivariate_rows(report: dict[str, Any]) -> list[CheckRow]:
     """Drift checks over all feature columns at once (``column`` null), worst first."""
     found = [f for f in findings_of(report, "drift") if f.get("column") is None]
-    return _worst_first(check_rows(report, found))
+    return worst_first(check_rows(report, found))
 
 
 def quality_rows(report: dict[str, Any]) -> list[QualityRow]:
     """One row per quality check and column, fail and warn first."""
     labels = window_labels(report)
-    groups = _grouped(findings_of(report, "quality"), _check_and_column)
+    groups = grouped(findings_of(report, "quality"), _check_and_column)
     rows = [_quality_row(group, labels) for group in groups]
     return sorted(rows, key=lambda row: row.sort_key)
 
@@ -204,12 +274,9 @@ def check_rows(
     """One row per check and column (or ``key``), in the order the checks first appear."""
     labels = window_labels(report)
     return [
-        CheckRow(headline(group), _failed_windows(group, labels), _windowed(group))
-        for group in _grouped(found, key or _check_and_column)
+        CheckRow(headline(group), failed_windows(group, labels), windowed(group))
+        for group in grouped(found, key or _check_and_column)
     ]
-
-
-# --------------------------------------------------------------------------- performance
 
 
 def performance_rows(report: dict[str, Any]) -> list[PerformanceRow]:
@@ -240,7 +307,7 @@ def charted_performance(rows: list[PerformanceRow], limit: int) -> list[Performa
 def unreliable_estimates(report: dict[str, Any]) -> list[Finding]:
     """Estimates judged unreliable: on all rows first, then the latest windows first."""
     found = [f for f in findings_of(report, "estimate") if f.get("verdict") == "unreliable"]
-    return sorted(found, key=_recency, reverse=True)
+    return sorted(found, key=recency, reverse=True)
 
 
 def label_coverage(report: dict[str, Any]) -> dict[tuple[Any, Any], Any]:
@@ -266,39 +333,33 @@ def by_window(report: dict[str, Any], check: str, column: Any) -> dict[int, Find
 def stream_findings(report: dict[str, Any]) -> list[Finding]:
     """Change-point detections, in stream order."""
     found = findings_of(report, "stream")
-    return sorted(found, key=lambda f: (_recency(f), details(f).get("index") or 0))
-
-
-# --------------------------------------------------------------------------- segments
+    return sorted(found, key=lambda f: (recency(f), details(f).get("index") or 0))
 
 
 def worst_segments(report: dict[str, Any]) -> list[SegmentRow]:
     """``segment.worst`` on all rows (else the latest window), worst first, highest ratio first."""
     rows = [SegmentRow(f) for f in overall(findings_of(report, "segment.worst"))]
-    return sorted(rows, key=lambda r: (-SEVERITY.get(r.verdict, 0), -_number(r.details, "ratio")))
+    return sorted(rows, key=lambda r: (-SEVERITY.get(r.verdict, 0), -number(r.details, "ratio")))
 
 
 def segment_metrics(report: dict[str, Any]) -> list[FindingRow]:
     """``segment.metric`` rows, problems first, otherwise in the report's order."""
-    return _worst_first(FindingRow(f) for f in overall(findings_of(report, "segment.metric")))
+    return worst_first(FindingRow(f) for f in overall(findings_of(report, "segment.metric")))
 
 
 def segment_drivers(report: dict[str, Any]) -> list[FindingRow]:
     """``segment.driver`` rows by rank (a driver without a rank last)."""
     rows = [FindingRow(f) for f in overall(findings_of(report, "segment.driver"))]
-    return sorted(rows, key=lambda r: _number(r.details, "rank", default=math.inf))
+    return sorted(rows, key=lambda r: number(r.details, "rank", default=math.inf))
 
 
 def segment_drift(report: dict[str, Any]) -> list[FindingRow]:
-    return _worst_first(FindingRow(f) for f in overall(findings_of(report, "segment.drift")))
+    return worst_first(FindingRow(f) for f in overall(findings_of(report, "segment.drift")))
 
 
 def segments_clear(rows: list[SegmentRow]) -> bool:
     """The check ran and found no segment worse than the rest: one ``ok`` finding."""
     return len(rows) == 1 and rows[0].verdict == "ok"
-
-
-# --------------------------------------------------------------------------- outliers, skew
 
 
 def outlier_rows(report: dict[str, Any]) -> list[CheckRow]:
@@ -310,9 +371,9 @@ def outlier_rows(report: dict[str, Any]) -> list[CheckRow]:
 def client_rows(report: dict[str, Any]) -> list[ClientRow]:
     """One row per flagged client (its worst finding), worst first, highest outlier rate first."""
     found = findings_of(report, "outlier.client")
-    rows = [ClientRow(_worst(group)) for group in _grouped(found, _client)]
+    rows = [ClientRow(worst(group)) for group in grouped(found, _client)]
     return sorted(
-        rows, key=lambda r: (-SEVERITY.get(r.verdict, 0), -_number(r.details, "outlier_rate"))
+        rows, key=lambda r: (-SEVERITY.get(r.verdict, 0), -number(r.details, "outlier_rate"))
     )
 
 
@@ -334,7 +395,7 @@ def skew_rows(report: dict[str, Any]) -> list[DriftRow]:
 
 def mismatch_rows(report: dict[str, Any]) -> list[CheckRow]:
     """``skew.row_mismatch`` per column: joined rows whose values differ, worst first."""
-    return _worst_first(check_rows(report, findings_of(report, "skew.row_mismatch")))
+    return worst_first(check_rows(report, findings_of(report, "skew.row_mismatch")))
 
 
 def skew_checks(report: dict[str, Any]) -> list[CheckRow]:
@@ -344,101 +405,7 @@ def skew_checks(report: dict[str, Any]) -> list[CheckRow]:
         for f in findings_of(report, "skew")
         if f["check"] in SKEW_ROW_CHECKS and f["check"] != "skew.row_mismatch"
     ]
-    return _worst_first(check_rows(report, found))
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def findings_of(report: dict[str, Any], family: str) -> list[Finding]:
-    """Findings of a family (``drift``) or of one check (``segment.worst``)."""
-    found = report.get("findings", [])
-    return [f for f in found if f.get("check") == family or _in_family(f, family)]
-
-
-def details(finding: Finding) -> dict[str, Any]:
-    value = finding.get("details")
-    return value if isinstance(value, dict) else {}
-
-
-def short_check(check: Any) -> str:
-    """``drift.ks`` → ``ks``: a section's title already names the family."""
-    return str(check).split(".", 1)[-1]
-
-
-def overall(found: list[Finding]) -> list[Finding]:
-    """The findings on all current rows if there are any, else those of the latest window."""
-    if not found:
-        return []
-    window = headline(found).get("window")
-    return [f for f in found if f.get("window") == window]
-
-
-def headline(found: list[Finding]) -> Finding:
-    """The finding on all current rows (``window`` null) if there is one, else the latest."""
-    return max(found, key=_recency)
-
-
-def window_labels(report: dict[str, Any]) -> dict[int, str]:
-    windows = enumerate(report.get("windows", []))
-    return {w.get("index", i): str(w.get("label", w.get("index", i))) for i, w in windows}
-
-
-def column_kind(report: dict[str, Any], name: str) -> str:
-    column = report.get("columns", {}).get(name)
-    if column and column.get("kind"):
-        return str(column["kind"])
-    schema = report.get("schema", {}).get("columns", [])
-    return next((str(c.get("kind")) for c in schema if c.get("name") == name), "")
-
-
-def format_number(value: Any) -> str:
-    """Short, stable text for a number: ``1,234``, ``41.2``, ``0.34``, ``1.2e-09``."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "–"
-    if isinstance(value, int) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}" if abs(value) >= 1 else f"{value:.3g}"
-
-
-def format_share(value: Any) -> str:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return "–" if value is None else str(value)
-    return f"{value * 100:.3g}%"
-
-
-def format_band(finding: Finding | None) -> str:
-    """``0.86 [0.84, 0.88]``: a value with its 95% band, ``–`` without a finding."""
-    if finding is None:
-        return "–"
-    value = format_number(finding.get("statistic"))
-    lower, upper = finding.get("lower"), finding.get("upper")
-    if lower is None and upper is None:
-        return value
-    return f"{value} [{format_number(lower)}, {format_number(upper)}]"
-
-
-def feature_names(value: Any) -> list[str]:
-    """``top_features`` as text: names, or ``name (importance)`` for ``{feature, importance}``."""
-    if not isinstance(value, list):
-        return [] if value is None else [str(value)]
-    return [_feature_name(item) for item in value]
-
-
-def _feature_name(item: Any) -> str:
-    if isinstance(item, dict):
-        name = item.get("feature", "?")
-        importance = item.get("importance")
-        return str(name) if importance is None else f"{name} ({format_number(importance)})"
-    return str(item)
-
-
-def _in_family(finding: Finding, family: str) -> bool:
-    return str(finding.get("check", "")).startswith(family + ".")
+    return worst_first(check_rows(report, found))
 
 
 def _column_test_rows(
@@ -475,7 +442,7 @@ def _drift_row(
 
 
 def _quality_row(group: list[Finding], labels: dict[int, str]) -> QualityRow:
-    return QualityRow(_worst(group), _failed_windows(group, labels))
+    return QualityRow(worst(group), failed_windows(group, labels))
 
 
 def _performance_row(
@@ -490,13 +457,6 @@ def _performance_row(
     return PerformanceRow(metric, target, realised, estimated, share)
 
 
-def _grouped(found: Iterable[Finding], key: Callable[[Finding], Hashable]) -> list[list[Finding]]:
-    groups: dict[Hashable, list[Finding]] = {}
-    for finding in found:
-        groups.setdefault(key(finding), []).append(finding)
-    return list(groups.values())
-
-
 def _client(finding: Finding) -> str:
     return str(details(finding).get("client"))
 
@@ -505,43 +465,9 @@ def _check_and_column(finding: Finding) -> tuple[str, str]:
     return str(finding.get("check")), str(finding.get("column"))
 
 
-def _worst(found: list[Finding]) -> Finding:
-    return max(found, key=lambda f: (SEVERITY.get(str(f.get("verdict")), 0), _recency(f)))
-
-
-def _worst_first(rows: Iterable[Any]) -> list[Any]:
-    return sorted(rows, key=lambda row: -SEVERITY.get(row.verdict, 0))
-
-
-def _failed_windows(found: list[Finding], labels: dict[int, str]) -> list[str]:
-    failed = sorted(f["window"] for f in found if f.get("window") is not None and _is_problem(f))
-    return [labels.get(window, str(window)) for window in failed]
-
-
-def _windowed(found: list[Finding]) -> bool:
-    return any(f.get("window") is not None for f in found)
-
-
-def _is_problem(finding: Finding) -> bool:
-    return finding.get("verdict") in ("warn", "fail")
-
-
-def _recency(finding: Finding) -> float:
-    """All current rows (``window`` null) before any window, then later windows first."""
-    window = finding.get("window")
-    return math.inf if window is None else float(window)
-
-
 def _metric_order(metric: str) -> int:
     known = PERFORMANCE_METRICS
     return known.index(metric) if metric in known else len(known)
-
-
-def _number(values: dict[str, Any], key: str, default: float = 0.0) -> float:
-    value = values.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return default
-    return float(value) if math.isfinite(value) else default
 
 
 def _effect_ratio(effect: float | None, threshold: float | None) -> float:

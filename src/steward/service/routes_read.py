@@ -7,11 +7,13 @@ block the event loop that serves predictions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime
+from sqlalchemy.orm import Session
 
 from steward._exceptions import InputError
 from steward.registry import ModelRegistry
@@ -36,6 +38,7 @@ router = APIRouter(
 Reader = Annotated[Principal, Depends(require("read"))]
 Name = Annotated[str, Path(min_length=1, max_length=200, description="model name")]
 Version = Annotated[int, Path(ge=1, le=2**31 - 1, description="version number")]
+Fetch = Callable[[Session, int, Any], list[dict[str, Any]]]
 
 
 def _store(request: Request) -> Store:
@@ -114,12 +117,13 @@ def list_windows(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Serving windows, newest first: bounds, rows, labelled rows and state."""
-    after = decode_cursor(cursor)
-    with _store(request).session() as session:
-        model = queries.model_id(session, name)
-        rows = queries.windows(session, model, after, limit, role)
-    items, next_cursor = trim(rows, lambda w: w["id"], limit)
-    return {"items": items, "next": next_cursor}
+    return _model_page(
+        request,
+        name,
+        cursor,
+        limit,
+        lambda s, model, after: queries.windows(s, model, after, limit, role),
+    )
 
 
 @router.get("/{name}/windows/{window_id}/findings", response_model=Page[FindingOut])
@@ -132,12 +136,13 @@ def list_findings(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The findings of one window (drift, quality, performance, ...)."""
-    after = decode_cursor(cursor)
-    with _store(request).session() as session:
-        model = queries.model_id(session, name)
-        rows = queries.findings(session, model, window_id, after, limit)
-    items, next_cursor = trim(rows, lambda f: f["id"], limit)
-    return {"items": items, "next": next_cursor}
+    return _model_page(
+        request,
+        name,
+        cursor,
+        limit,
+        lambda s, model, after: queries.findings(s, model, window_id, after, limit),
+    )
 
 
 @router.get("/{name}/alerts", response_model=Page[AlertOut])
@@ -150,11 +155,28 @@ def list_alerts(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Alerts of a model, newest first, optionally in one state."""
+    return _model_page(
+        request,
+        name,
+        cursor,
+        limit,
+        lambda s, model, after: queries.alerts(s, model, after, limit, state),
+    )
+
+
+def _model_page(
+    request: Request, name: str, cursor: str | None, limit: int, fetch: Fetch
+) -> dict[str, Any]:
+    """One page of a model's rows keyed by ``id``, read by ``fetch(session, model_id, after)``.
+
+    The windows, findings and alerts lists differ only in their query; the cursor, the model
+    lookup (404 for an unknown name) and the trimming are the same for all three.
+    """
     after = decode_cursor(cursor)
     with _store(request).session() as session:
         model = queries.model_id(session, name)
-        rows = queries.alerts(session, model, after, limit, state)
-    items, next_cursor = trim(rows, lambda a: a["id"], limit)
+        rows = fetch(session, model, after)
+    items, next_cursor = trim(rows, lambda row: row["id"], limit)
     return {"items": items, "next": next_cursor}
 
 

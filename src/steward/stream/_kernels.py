@@ -15,6 +15,7 @@ overflow. The per-item path computes the same products, so both agree exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -136,3 +137,55 @@ def last_argbest(values: np.ndarray, best: float, lower: bool, strict: bool) -> 
         moved = values <= before if lower else values >= before
     where = np.where(moved, np.arange(len(values)), -1)
     return np.maximum.accumulate(where)
+
+
+def moment_sums(s1: float, s2: float, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running sums of ``y`` and ``y * y`` from ``s1`` and ``s2``, as ``s += y`` item by item.
+
+    The self-starting charts (CUSUM's warm-up, EWMA) keep the moments of ``x - pivot``.
+    """
+    return running_sums(s1, y), running_sums(s2, y * y)
+
+
+def first_hit(mask: np.ndarray) -> int:
+    """Where a vectorised run stops: the first ``True`` in ``mask``, else its last item."""
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if len(hits) else len(mask) - 1
+
+
+Bound = tuple[float, float, float]
+"""A one-sided HDDM test: the gap, its drift bound and its warning bound (bounds 0: no test)."""
+
+
+def bound_at(sides: Sequence[np.ndarray], i: int) -> Bound:
+    """Item ``i`` of the first three arrays of a vectorised HDDM side (gap, drift, warning)."""
+    return float(sides[0][i]), float(sides[1][i]), float(sides[2][i])
+
+
+def crosses(gap: float, bound: float, inclusive: bool) -> bool:
+    """Whether ``gap`` reaches a positive ``bound`` (``>=`` when ``inclusive``, else ``>``)."""
+    return bound > 0 and (gap >= bound if inclusive else gap > bound)
+
+
+def crossings(gap: np.ndarray, bound: np.ndarray, inclusive: bool) -> np.ndarray:
+    """:func:`crosses` for arrays."""
+    positive = np.where(bound > 0, bound, np.inf)
+    return gap >= positive if inclusive else gap > positive
+
+
+def bound_verdict(up: Bound, down: Bound | None, inclusive: bool) -> tuple[bool, bool, float]:
+    """Drift, warning and statistic of the HDDM tests: the upward one and, when two-sided,
+    the downward one; the statistic is the gap over the drift bound (the larger side's)."""
+    gap, drift_eps, warn_eps = up
+    drift = crosses(gap, drift_eps, inclusive)
+    warning = not drift and crosses(gap, warn_eps, inclusive)
+    statistic = gap / drift_eps if drift_eps > 0 else 0.0
+    if down is not None:
+        gap, drift_eps, warn_eps = down
+        if crosses(gap, drift_eps, inclusive):
+            drift = True
+        elif crosses(gap, warn_eps, inclusive):
+            warning = True
+        if drift_eps > 0:
+            statistic = max(statistic, gap / drift_eps)
+    return drift, warning, statistic

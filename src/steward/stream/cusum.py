@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from steward.stream._base import Detector, Tuning, require
-from steward.stream._kernels import running_sums
+from steward.stream._kernels import first_hit, moment_sums, running_sums
 from steward.stream._registry import register
 
 _ANCHOR = 4096
@@ -130,8 +130,8 @@ class CUSUM(Detector):
         if self._n == 0:
             self._pivot = float(x[0])
         y = x[:m] - self._pivot
-        self._s1 = float(running_sums(self._s1, y)[-1])
-        self._s2 = float(running_sums(self._s2, y * y)[-1])
+        s1, s2 = moment_sums(self._s1, self._s2, y)
+        self._s1, self._s2 = float(s1[-1]), float(s2[-1])
         self._n += m
         if self._n == self._warm:
             self._fit()
@@ -145,14 +145,14 @@ class CUSUM(Detector):
         up = _side_run(self._hi, z - self.k, anchor)
         down = _side_run(self._lo, -z - self.k, anchor) if self.two_sided else None
         stat = up[2] if down is None else np.maximum(up[2], down[2])
-        hits = np.flatnonzero(stat > self.threshold)
-        stop = int(hits[0]) if len(hits) else len(x) - 1
+        crossed = stat > self.threshold
+        stop = first_hit(crossed)
         self._hi = [float(up[0][stop]), float(up[1][stop])]
         if down is not None:
             self._lo = [float(down[0][stop]), float(down[1][stop])]
         self._n += stop + 1
         self._statistic = float(stat[stop])
-        self._drift_detected = bool(len(hits))
+        self._drift_detected = bool(crossed[stop])
         return stop + 1
 
 

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from steward.stream._base import Tuning, WarningDetector, require
-from steward.stream._kernels import Recurrence, decay, running_sums
+from steward.stream._kernels import Recurrence, decay, first_hit, moment_sums
 from steward.stream._registry import register
 
 
@@ -101,8 +101,7 @@ class EWMA(WarningDetector):
         if self._n == 0:
             self._pivot = float(x[0])
         y = x - self._pivot
-        s1 = running_sums(self._s1, y)
-        s2 = running_sums(self._s2, y * y)
+        s1, s2 = moment_sums(self._s1, self._s2, y)
         z = self._z.run(lam * y, d)
         n = self._n + np.arange(1, len(x) + 1)
         mean = s1 / n
@@ -113,8 +112,7 @@ class EWMA(WarningDetector):
         score = np.where(var > 0.0, score, 0.0)
         if self.two_sided:
             score = np.abs(score)
-        hits = np.flatnonzero((n > self.warm_start) & (score > self.threshold))
-        stop = int(hits[0]) if len(hits) else len(x) - 1
+        stop = first_hit((n > self.warm_start) & (score > self.threshold))
         self._n += stop + 1
         self._s1, self._s2 = float(s1[stop]), float(s2[stop])
         self._z.seek(z, stop)

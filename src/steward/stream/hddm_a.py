@@ -21,7 +21,15 @@ from collections.abc import Callable
 import numpy as np
 
 from steward.stream._base import Tuning, WarningDetector, require
-from steward.stream._kernels import last_argbest, running_sums
+from steward.stream._kernels import (
+    Bound,
+    bound_at,
+    bound_verdict,
+    crossings,
+    first_hit,
+    last_argbest,
+    running_sums,
+)
 from steward.stream._registry import register
 
 
@@ -87,19 +95,9 @@ class HDDMA(WarningDetector):
     def _logs(self) -> tuple[float, float]:
         return math.log(2.0 / self.drift_confidence), math.log(2.0 / self.warning_confidence)
 
-    def _decide(self, up: tuple[float, float, float], down: tuple[float, float, float]) -> None:
-        gap, drift_eps, warn_eps = up
-        self._drift_detected = drift_eps > 0 and gap >= drift_eps
-        self._warning_detected = not self._drift_detected and warn_eps > 0 and gap >= warn_eps
-        self._statistic = gap / drift_eps if drift_eps > 0 else 0.0
-        if self.two_sided_test:
-            gap, drift_eps, warn_eps = down
-            if drift_eps > 0 and gap >= drift_eps:
-                self._drift_detected = True
-            elif warn_eps > 0 and gap >= warn_eps:
-                self._warning_detected = True
-            if drift_eps > 0:
-                self._statistic = max(self._statistic, gap / drift_eps)
+    def _decide(self, up: Bound, down: Bound) -> None:
+        verdict = bound_verdict(up, down if self.two_sided_test else None, inclusive=True)
+        self._drift_detected, self._warning_detected, self._statistic = verdict
 
     def _run(self, x: np.ndarray) -> int:
         n = self._n + np.arange(1, len(x) + 1)
@@ -110,19 +108,17 @@ class HDDMA(WarningDetector):
         hi_n, hi_mean = _cuts(n, mean, mean - eps, self._hi, self._cut_bound, lower=False)
         up = _gaps(n, mean, lo_n, lo_mean, self._logs())
         down = _gaps(n, -mean, hi_n, -hi_mean, self._logs())
-        drift = up[0] >= np.where(up[1] > 0, up[1], np.inf)
+        drift = crossings(up[0], up[1], inclusive=True)
         if self.two_sided_test:
-            drift |= down[0] >= np.where(down[1] > 0, down[1], np.inf)
-        hits = np.flatnonzero(drift)
-        stop = int(hits[0]) if len(hits) else len(x) - 1
+            drift |= crossings(down[0], down[1], inclusive=True)
+        stop = first_hit(drift)
         self._n, self._sum = int(n[stop]), float(sums[stop])
         self._lo = (int(lo_n[stop]), float(lo_mean[stop]))
         self._hi = (int(hi_n[stop]), float(hi_mean[stop]))
-        self._decide(_at(up, stop), _at(down, stop))
+        self._decide(bound_at(up, stop), bound_at(down, stop))
         return stop + 1
 
 
-Gap = tuple[float, float, float]
 Gaps = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -145,7 +141,7 @@ def _cuts(
     return np.where(moved, n[at], cut[0]), np.where(moved, mean[at], cut[1])
 
 
-def _gap(n: int, mean: float, cut_n: int, cut_mean: float, logs: tuple[float, float]) -> Gap:
+def _gap(n: int, mean: float, cut_n: int, cut_mean: float, logs: tuple[float, float]) -> Bound:
     """``mean - cut_mean`` with the drift and warning bounds (0 while the cut is now)."""
     if n == cut_n:
         return mean - cut_mean, 0.0, 0.0
@@ -166,7 +162,3 @@ def _gaps(
     drift_eps = np.where(after, np.sqrt(m / 2 * logs[0]), 0.0)
     warn_eps = np.where(after, np.sqrt(m / 2 * logs[1]), 0.0)
     return mean - cut_mean, drift_eps, warn_eps
-
-
-def _at(gaps: Gaps, i: int) -> Gap:
-    return float(gaps[0][i]), float(gaps[1][i]), float(gaps[2][i])

@@ -25,7 +25,17 @@ from functools import lru_cache
 import numpy as np
 
 from steward.stream._base import Tuning, WarningDetector, require
-from steward.stream._kernels import Decay, Recurrence, decay, last_argbest
+from steward.stream._kernels import (
+    Bound,
+    Decay,
+    Recurrence,
+    bound_at,
+    bound_verdict,
+    crossings,
+    decay,
+    first_hit,
+    last_argbest,
+)
 from steward.stream._registry import register
 
 Side = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -105,10 +115,10 @@ class HDDMW(WarningDetector):
         ew = self._ew.y
         eps = math.sqrt(table[min(n, len(table) - 1)] * self._logs()[0] / 2)
         up = self._side_step(self._inc, x, ew, ew + eps, d, table, lower=True)
-        self._set(up)
+        down = None
         if self.two_sided_test:
             down = self._side_step(self._dec, x, ew, ew - eps, d, table, lower=False)
-            self._set_down(down)
+        self._decide(up, down)
 
     def _side_step(
         self,
@@ -119,7 +129,7 @@ class HDDMW(WarningDetector):
         d: Decay,
         table: list[float],
         lower: bool,
-    ) -> tuple[float, float, float]:
+    ) -> Bound:
         n = self._n
         if (value < side[1]) if lower else (value > side[1]):
             side[:] = [n, value, ew, 0.0]
@@ -134,20 +144,9 @@ class HDDMW(WarningDetector):
         drift_eps, warn_eps = math.sqrt(ibc * logs[0] / 2), math.sqrt(ibc * logs[1] / 2)
         return (gap, drift_eps, warn_eps) if lower else (-gap, drift_eps, warn_eps)
 
-    def _set(self, up: tuple[float, float, float]) -> None:
-        gap, drift_eps, warn_eps = up
-        self._drift_detected = drift_eps > 0 and gap > drift_eps
-        self._warning_detected = not self._drift_detected and warn_eps > 0 and gap > warn_eps
-        self._statistic = gap / drift_eps if drift_eps > 0 else 0.0
-
-    def _set_down(self, down: tuple[float, float, float]) -> None:
-        gap, drift_eps, warn_eps = down
-        if drift_eps > 0 and gap > drift_eps:
-            self._drift_detected = True
-        elif warn_eps > 0 and gap > warn_eps:
-            self._warning_detected = True
-        if drift_eps > 0:
-            self._statistic = max(self._statistic, gap / drift_eps)
+    def _decide(self, up: Bound, down: Bound | None) -> None:
+        verdict = bound_verdict(up, down, inclusive=False)
+        self._drift_detected, self._warning_detected, self._statistic = verdict
 
     def _run(self, x: np.ndarray) -> int:
         if self._n == 0:
@@ -160,19 +159,17 @@ class HDDMW(WarningDetector):
         ew = trace[0]
         eps = np.sqrt(table_arr[np.minimum(n, len(table) - 1)] * self._logs()[0] / 2)
         up = self._side_run(self._inc, n, x, ew, ew + eps, d, table_arr, lower=True)
-        drift = up[0] > np.where(up[1] > 0, up[1], np.inf)
+        drift = crossings(up[0], up[1], inclusive=False)
         if self.two_sided_test:
             down = self._side_run(self._dec, n, x, ew, ew - eps, d, table_arr, lower=False)
-            drift |= down[0] > np.where(down[1] > 0, down[1], np.inf)
-        hits = np.flatnonzero(drift)
-        stop = int(hits[0]) if len(hits) else len(x) - 1
+            drift |= crossings(down[0], down[1], inclusive=False)
+        stop = first_hit(drift)
         self._ew.seek(trace, stop)
         self._n = int(n[stop])
-        self._set(_at(up, stop))
         self._inc = self._cut_at(up, stop)
         if self.two_sided_test:
-            self._set_down(_at(down, stop))
             self._dec = self._cut_at(down, stop)
+        self._decide(bound_at(up, stop), bound_at(down, stop) if self.two_sided_test else None)
         return stop + 1
 
     def _side_run(
@@ -210,7 +207,3 @@ class HDDMW(WarningDetector):
     @staticmethod
     def _cut_at(side: tuple[np.ndarray, ...], i: int) -> list:
         return [int(side[3][i]), float(side[4][i]), float(side[5][i]), float(side[6][i])]
-
-
-def _at(side: tuple[np.ndarray, ...], i: int) -> tuple[float, float, float]:
-    return float(side[0][i]), float(side[1][i]), float(side[2][i])
