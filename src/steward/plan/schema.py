@@ -170,14 +170,16 @@ class Retrain(_Strict):
 
 class Gate(_Strict):
     """When a challenger replaces the champion: better by ``margin`` on ``metric`` with a
-    paired test at ``alpha`` on at least ``min_samples`` paired rows."""
+    paired test at ``alpha`` on at least ``min_samples`` paired rows. The gate looks again
+    on every pass, so it spends ``alpha`` across looks (``steward.checks.paired.sequential_look``):
+    the first look, at ``min_samples`` rows, tests at ``alpha / 2``."""
 
     source: Literal["shadow", "backtest"] = "shadow"
     metric: str | None = None  # default: accuracy (classifiers) or mae (regressors)
     margin: float = Field(default=0.0, ge=0)
     test: Literal["auto", "mcnemar", "bootstrap", "paired_t"] = "auto"
     alpha: float = Field(default=0.05, gt=0, lt=1)
-    min_samples: int = Field(default=500, ge=10)
+    min_samples: int = Field(default=1000, ge=10)
     auto_promote: bool = True
     retire_rejected: bool = False
 
