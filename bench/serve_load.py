@@ -287,6 +287,17 @@ async def main_async(args: argparse.Namespace, folder: Path) -> None:
     print()
     print(verdicts(cells, batched, stored_rows(folder)))
     print(f"\ncpus: {os.cpu_count()}, load average at the end: {os.getloadavg()}")
+    print(f"both servers: {server_stack()}")
+
+
+def server_stack() -> str:
+    """What uvicorn's ``auto`` settings pick here: the same for both servers (each is left
+    at ``http="auto"``, ``loop="auto"``, access log off), so the comparison is like for like."""
+    import importlib.util
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn http={http}, loop={loop}, access log off, one worker"
 
 
 def main() -> None:

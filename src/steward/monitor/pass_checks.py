@@ -38,11 +38,13 @@ def check_job(
 
 
 def _profile(stored: bytes | None, predictions: list[dict[str, Any]], ctx: VersionContext) -> Any:
-    """The window's stored profile; rebuilt from its rows when none was stored or it was
-    laid out otherwise than :func:`~steward.monitor.window_profiles.profile_rows` does."""
+    """The window's stored profile; rebuilt from its rows when none was stored, it was laid
+    out otherwise than :func:`~steward.monitor.window_profiles.profile_rows` does, or it
+    misses rows (the service merges profiles shortly after commit; a crash in between
+    loses the increment, never the rows)."""
     if stored is not None:
         found = Profile.from_bytes(stored)
-        if found.schema.names == ctx.layout.schema.names:
+        if found.schema.names == ctx.layout.schema.names and found.rows == len(predictions):
             return found
     return profile_rows(predictions, ctx.version.schema, ctx.reference, ctx.version.classes or [])
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from steward.findings import Finding, Verdict
 from steward.monitor.window_checks import VersionContext
-from steward.monitor.windowing import period_seconds
+from steward.monitor.windowing import bucket_sql, bucket_start, period_seconds
 from steward.plan.schema import MaintenancePlan
 from steward.registry.versions import ModelRegistry
 from steward.store import Store
@@ -35,6 +36,59 @@ class WindowJob:
     recheck: bool
     findings: list[Finding] = field(default_factory=list)
     finding_ids: list[int] = field(default_factory=list)
+
+
+def discover_windows(session: Session, model_id: int, plan: MaintenancePlan, now: datetime) -> int:
+    """Create the window rows that logged traffic should have but does not.
+
+    The service creates a window's row when it merges the first batch's profile, shortly
+    after the rows are committed; a crash in between, with no later traffic in that window,
+    would leave rows no window covers. Recent traffic (the last two windows and the
+    lateness) is matched against the window rows here; missing ones are created without a
+    profile, which the check then builds from the rows. Returns how many were created.
+    """
+    period = plan.monitor.window
+    length = timedelta(seconds=period_seconds(period))
+    since = now - 2 * length - timedelta(seconds=period_seconds(plan.monitor.lateness))
+    bucket = bucket_sql(PredictionRow.created_at, period, session.get_bind().dialect.name)
+    role = case((PredictionRow.role == "shadow", "shadow"), else_="served")
+    logged = session.execute(
+        select(PredictionRow.version_id, role, bucket, func.count())
+        .where(
+            PredictionRow.model_id == model_id,
+            PredictionRow.error.is_(None),
+            PredictionRow.created_at >= since,
+            PredictionRow.created_at < now,
+        )
+        .group_by(PredictionRow.version_id, role, bucket)
+    ).all()
+    known = set(
+        session.execute(
+            select(WindowRow.version_id, WindowRow.role, WindowRow.start).where(
+                WindowRow.model_id == model_id, WindowRow.end > since
+            )
+        ).all()
+    )
+    created = 0
+    for version_id, kind, index, rows in logged:
+        start = bucket_start(int(index), period)
+        if (version_id, kind, start) in known:
+            continue
+        row = WindowRow(
+            model_id=model_id,
+            version_id=version_id,
+            role=kind,
+            start=start,
+            end=start + length,
+            rows=rows,
+        )
+        try:
+            with session.begin_nested():  # the service may create it at the same moment
+                session.add(row)
+            created += 1
+        except IntegrityError:
+            pass
+    return created
 
 
 def model_windows(session: Session, model_id: int) -> list[WindowRow]:

@@ -39,6 +39,7 @@ from steward.monitor.pass_windows import (
     SERVED,
     WindowJob,
     annotate,
+    discover_windows,
     drift_flags,
     due_jobs,
     failed_columns,
@@ -182,6 +183,8 @@ def _check_model(
     result: ModelPass,
 ) -> list[WindowJob]:
     """Find, check and write this model's windows; returns the jobs that were written."""
+    with store.session() as session:
+        discover_windows(session, model_id, plan, now)
     with store.session() as session:
         windows = model_windows(session, model_id)
         jobs = due_jobs(session, windows, plan, now)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,3 +107,19 @@ def _create(
             )
         )
     return row
+
+
+def bucket_sql(column: Any, period: str, dialect: str) -> Any:
+    """SQL for the index of the ``period`` window holding ``column`` (aligned to EPOCH)."""
+    from sqlalchemy import BigInteger, Integer, cast, func
+
+    length = period_seconds(period)
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", column), Integer)
+    else:
+        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    return (seconds - int(EPOCH.timestamp())) // length
+
+
+def bucket_start(index: int, period: str) -> datetime:
+    return EPOCH + timedelta(seconds=index * period_seconds(period))

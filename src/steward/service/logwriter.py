@@ -167,8 +167,8 @@ class LogWriter:
         batches = [b for job in jobs for b in job.batches]
         with self.store.session() as session:
             rows = insert_rows(session, batches)
+        self.profiler.add(batches)  # before answering, so a flush after the answer sees them
         self._done(jobs, rows, time.perf_counter() - started)
-        self.profiler.add(batches)
 
     def _done(self, jobs: list[_Job], rows: int, seconds: float) -> None:
         if self.metrics is not None:

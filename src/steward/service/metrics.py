@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ACCESS_LOG = logging.getLogger("steward.access")
 MS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+_CHILDREN_MAX = 10_000
 
 
 class ServiceMetrics:
@@ -64,14 +65,32 @@ class ServiceMetrics:
         self.commit_seconds = Histogram(
             "steward_commit_seconds", "group-commit duration", buckets=MS_BUCKETS, registry=r
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route=route, method=method, status=str(status)).inc()
-        self.request_seconds.labels(route=route).observe(seconds)
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._request_children(key)
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def _request_children(self, key: tuple[str, str, int]) -> tuple[Any, Any]:
+        """The labelled counter and histogram of one (route, method, status), looked up
+        once: ``labels()`` costs more than the increment itself."""
+        route, method, status = key
+        if len(self._children) >= _CHILDREN_MAX:  # methods are client-chosen: stay bounded
+            self._children.clear()
+        children = (
+            self.requests.labels(route=route, method=method, status=str(status)),
+            self.request_seconds.labels(route=route),
+        )
+        self._children[key] = children
+        return children
 
 
 class RequestObserver:
@@ -124,4 +143,17 @@ def _access_log(scope: Scope, status: int, seconds: float, request_id: str) -> N
         "token": getattr(principal, "name", None),
         "request_id": request_id,
     }
-    ACCESS_LOG.info(json.dumps(record), extra={"fields": record})
+    ACCESS_LOG.info("%s", _Json(record), extra={"fields": record})
+
+
+class _Json:
+    """A log argument rendered as JSON only if a handler formats the message (Steward's
+    JSON formatter writes ``fields`` instead, so the line is encoded once, not twice)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return json.dumps(self.value)

@@ -45,6 +45,7 @@ class WindowProfiler:
         self.flush_s = flush_s
         self._pending: list[tuple[LogBatch, int]] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.seconds = 0.0  # time spent profiling and merging (for benchmarks)
@@ -76,7 +77,14 @@ class WindowProfiler:
         self.flush()
 
     def flush(self) -> int:
-        """Merge every pending batch into its window now; returns the rows merged."""
+        """Merge every pending batch into its window now; returns the rows merged.
+
+        Flushes run one at a time, so a flush that returns has also waited for one the
+        background thread had under way (its batches are merged too)."""
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> int:
         with self._lock:
             pending, self._pending = self._pending, []
         if not pending:

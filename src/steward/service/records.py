@@ -28,6 +28,11 @@ from sqlalchemy.orm import Session
 from steward.schema import Column, Kind, Role, Schema
 from steward.store.tables import PredictionRow, utcnow
 
+try:  # optional: a faster JSON encoder (see json_texts)
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson = None  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class VersionContext:
@@ -105,7 +110,7 @@ class LogBatch:
         """The rows as :data:`SQLITE_INSERT` parameters: JSON and times encoded once here,
         exactly as SQLAlchemy's JSON and SQLite DATETIME types store them."""
         n = len(self.ids)
-        outputs = ["null"] * n if self.outputs is None else list(map(json.dumps, self.outputs))
+        outputs = ["null"] * n if self.outputs is None else json_texts(self.outputs)
         scores = _json_each(self.scores, n)  # NULL when absent (``output`` is NOT NULL)
         created = self.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
         ctx = self.context
@@ -117,7 +122,7 @@ class LogBatch:
                 repeat(ctx.model_id),
                 repeat(ctx.version_id),
                 repeat(self.role),
-                map(json.dumps, self.rows),
+                json_texts(self.rows),
                 outputs,
                 scores,
                 repeat(self.error),
@@ -169,7 +174,39 @@ def insert_rows(session: Session, batches: Sequence[LogBatch]) -> int:
 def _json_each(values: Sequence[Any] | None, n: int) -> list[str | None]:
     if values is None:
         return [None] * n
-    return [None if v is None else json.dumps(v) for v in values]
+    texts = json_texts(values)
+    return [None if v is None else text for v, text in zip(values, texts, strict=True)]
+
+
+def json_texts(values: Sequence[Any]) -> list[str]:
+    """Each value as JSON text (what SQLAlchemy's JSON type would store; readers parse it).
+
+    With ``orjson`` installed this is several times faster (the per-row encoding was the
+    writer thread's largest cost on batched requests). Values it refuses (integers past
+    64 bits, subclasses) take the standard encoder, and so does any value whose text holds
+    ``null``: orjson writes ``NaN`` as ``null`` where ``json`` writes ``NaN``, so what is
+    stored reads back the same either way.
+    """
+    if _orjson is None:
+        return list(map(json.dumps, values))
+    try:
+        encoded = list(map(_orjson.dumps, values))
+    except TypeError:
+        return list(map(json.dumps, values))
+    return [
+        json.dumps(value) if b"null" in text else text.decode()
+        for value, text in zip(values, encoded, strict=True)
+    ]
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` (JSON-safe Python data) as compact UTF-8 JSON, for a response body."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value)
+        except TypeError:
+            pass
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
 
 def plain_values(values: np.ndarray) -> list[Any]:

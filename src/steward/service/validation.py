@@ -274,7 +274,15 @@ def parse_predict_body(raw: bytes) -> tuple[list[dict[str, Any]], list[Any] | No
     ids = data.get("ids")
     if ids is not None and not isinstance(ids, list):
         raise InputError(f"body.ids: expected a list, got a {_json_type(ids)}")
-    return rows, ids
+    return rows, None if ids is None else [_lax_id(v) for v in ids]
+
+
+def _lax_id(value: Any) -> Any:
+    """An id as the documented ``str | int`` field took it: ``true``/``false`` and whole
+    floats (``7.0``) as integers; anything else as sent, for :func:`check_ids` to judge."""
+    if type(value) is bool or (type(value) is float and value.is_integer()):
+        return int(value)
+    return value
 
 
 def _loads(raw: bytes) -> Any:
