@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select, text
@@ -47,6 +47,7 @@ from steward.monitor.pass_windows import (
     previous_flags,
     version_contexts,
 )
+from steward.monitor.windowing import period_seconds
 from steward.plan.schema import MaintenancePlan
 from steward.registry.versions import ModelRegistry
 from steward.store import Store
@@ -116,6 +117,21 @@ def run_pass(
     registry = ModelRegistry(store)
     names = models if models is not None else _planned_models(store)
     return PassResult(at, [_run_model(store, registry, name, at) for name in names])
+
+
+def due_models(store: Store, last_run: dict[str, datetime], now: datetime) -> list[str]:
+    """The planned models whose ``monitor.every`` has passed since ``last_run[name]``."""
+    from steward.plan.versions import current_plan
+
+    due = []
+    for name in _planned_models(store):
+        stored = current_plan(store, name)
+        if stored is None:
+            continue
+        every = timedelta(seconds=period_seconds(stored.plan.monitor.every))
+        if name not in last_run or now - last_run[name] >= every:
+            due.append(name)
+    return due
 
 
 def _planned_models(store: Store) -> list[str]:

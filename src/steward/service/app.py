@@ -18,7 +18,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -116,27 +115,26 @@ def _start_monitor(store: Store, every_s: float) -> asyncio.Task[None] | None:
 
 
 async def _monitor_loop(store: Store, every_s: float) -> None:
-    """Run a monitor pass every ``every_s`` seconds; a failing pass is logged, never fatal."""
+    """Every ``every_s`` seconds, run a monitor pass over the models whose plan's
+    ``monitor.every`` has passed since their last pass; a failing pass is logged, never
+    fatal (and retried at the next tick)."""
+    last_run: dict[str, datetime] = {}
     while True:
         await asyncio.sleep(every_s)
-        run_pass = _monitor_pass()
-        if run_pass is None:
-            continue
         try:
-            await asyncio.to_thread(run_pass, store)
+            await asyncio.to_thread(_due_pass, store, last_run)
         except Exception:
             LOG.exception("monitor pass failed; the next one runs in %ss", every_s)
 
 
-def _monitor_pass() -> Callable[[Store], Any] | None:
-    """``steward.monitor.run_pass`` when the monitor provides it."""
-    try:
-        import steward.monitor as monitor
+def _due_pass(store: Store, last_run: dict[str, datetime]) -> None:
+    from steward.monitor.passes import due_models, run_pass
 
-        return getattr(monitor, "run_pass", None)
-    except Exception:
-        LOG.exception("cannot import the monitor")
-        return None
+    now = utcnow()
+    models = due_models(store, last_run, now)
+    if models:
+        run_pass(store, now=now, models=models)
+        last_run.update(dict.fromkeys(models, now))
 
 
 def _version() -> str:
