@@ -121,3 +121,15 @@ def test_token_create_refuses_an_unknown_scope(runner: CliRunner) -> None:
     result = runner.invoke(app, ["token", "create", "x", "--scope", "root"])
     assert result.exit_code != 0
     assert "scopes must be some of" in str(result.exception) + result.output
+
+
+def test_first_start_off_loopback_refuses_without_an_admin_token(tmp_path: Path) -> None:
+    """Only a first start on loopback may create and print the admin token."""
+    command = [sys.executable, "-m", "steward", "serve", "--host", "0.0.0.0", "--port", "0"]
+    done = subprocess.run(
+        command, env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "admin token" not in done.stdout
+    assert "not a loopback address" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from steward._exceptions import AuthError
 from steward.commands._common import actor, open_store
 from steward.service.settings import ServiceSettings
 
@@ -30,18 +31,25 @@ def serve_command(host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
     from steward.service.app import create_app
-    from steward.service.auth import ensure_admin_token
+    from steward.service.auth import ensure_admin_token, has_admin_token
 
     settings = ServiceSettings()
     configure_logging()
     store = open_store()
+    bind = host or settings.host
     try:
+        if not _loopback(bind) and not has_admin_token(store):
+            raise AuthError(
+                f"no admin token exists yet, and {bind} is not a loopback address: start "
+                "`steward serve` once on 127.0.0.1 (it prints one) or create one with "
+                "`steward token create admin --scope admin`"
+            )
         token = ensure_admin_token(store)
         if token is not None:
             print(f"{ADMIN_LINE}{token}", flush=True)
         config = uvicorn.Config(
             create_app(store, settings),
-            host=host or settings.host,
+            host=bind,
             port=settings.port if port is None else port,
             timeout_graceful_shutdown=math.ceil(settings.drain_timeout_s),
             log_config=None,
@@ -50,6 +58,18 @@ def serve_command(host: str | None = None, port: int | None = None) -> None:
         _server(config).run()
     finally:
         store.dispose()
+
+
+def _loopback(host: str) -> bool:
+    """Only a first start on loopback may create and print the admin token (DESIGN)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _server(config: Any) -> Any:

@@ -141,11 +141,18 @@ def revoke_token(store: Store, prefix: str, *, actor: str = "system") -> TokenIn
         return _info(row)
 
 
+def has_admin_token(store: Store) -> bool:
+    """Whether an unrestricted, unrevoked ``admin`` token exists."""
+    return any(
+        "admin" in token.scopes and token.models is None
+        for token in list_tokens(store, include_revoked=False)
+    )
+
+
 def ensure_admin_token(store: Store) -> str | None:
     """On first start, create an ``admin`` token and return it; ``None`` if one exists."""
-    for token in list_tokens(store, include_revoked=False):
-        if "admin" in token.scopes and token.models is None:
-            return None
+    if has_admin_token(store):
+        return None
     _, plaintext = create_token(store, "admin", ["admin"], actor="steward serve (first start)")
     return plaintext
 
