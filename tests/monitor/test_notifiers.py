@@ -215,3 +215,76 @@ def test_notify_doctests():
     import doctest
 
     assert doctest.testmod(steward.monitor.notify).failed == 0
+
+
+class _Accept:
+    """An aiosmtpd authenticator that accepts one user and password."""
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: Any, auth: Any):
+        from aiosmtpd.smtp import AuthResult
+
+        ok = auth.login == b"steward" and auth.password == b"pw-from-env"
+        return AuthResult(success=ok)
+
+
+def _certificate(folder: Any) -> tuple[str, str]:
+    import subprocess
+
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(key), str(cert)
+
+
+def test_email_over_starttls_with_login(tmp_path, monkeypatch):
+    import ssl
+
+    key, cert = _certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box, port = Mailbox(), free_port()
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=_Accept(),
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        base = email_route(port).model_dump(by_alias=True)
+        route = Route(
+            **{
+                **base,
+                "smtp_tls": "starttls",
+                "smtp_ca_file": cert,
+                "smtp_user": "steward",
+                "smtp_password_env": "STEWARD_TEST_SMTP_PASSWORD",
+            }
+        )
+        monkeypatch.delenv("STEWARD_TEST_SMTP_PASSWORD", raising=False)
+        with pytest.raises(NotificationError, match="STEWARD_TEST_SMTP_PASSWORD"):
+            send(route, FIRING)
+        assert box.messages == []
+        monkeypatch.setenv("STEWARD_TEST_SMTP_PASSWORD", "pw-from-env")
+        send(route, FIRING)
+        assert len(box.messages) == 1
+        plain = Route(**{**base, "smtp_user": "steward", "smtp_password_env": "X"})
+        with pytest.raises(NotificationError):  # the relay refuses mail before STARTTLS
+            send(plain, FIRING)
+    finally:
+        controller.stop()
+
+
+def test_smtp_user_needs_a_password_variable():
+    with pytest.raises(ValueError, match="smtp_password_env"):
+        Route(**{**email_route(25).model_dump(by_alias=True), "smtp_user": "steward"})

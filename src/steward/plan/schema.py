@@ -102,6 +102,10 @@ class Route(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     smtp_host: str | None = None
     smtp_port: int = 25
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str | None = None
+    smtp_password_env: str | None = None  # the env var holding the password; never the secret
+    smtp_ca_file: str | None = None  # a CA bundle for a private relay's certificate
     sender: str | None = None
     to: list[str] = Field(default_factory=list)
     timeout_s: float = Field(default=5.0, gt=0)
@@ -113,6 +117,8 @@ class Route(_Strict):
             raise ValueError(f"webhook route {self.name!r} needs a url")
         if self.type == "email" and not (self.smtp_host and self.sender and self.to):
             raise ValueError(f"email route {self.name!r} needs smtp_host, sender and to")
+        if self.smtp_user and not self.smtp_password_env:
+            raise ValueError(f"email route {self.name!r}: smtp_user needs smtp_password_env")
         return self
 
 
