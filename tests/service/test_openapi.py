@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -91,22 +91,36 @@ def _positive(case: Any) -> bool:
     return meta is not None and meta.generation.mode == GenerationMode.POSITIVE
 
 
-@fuzzed.parametrize()
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-    database=None,
-)
-def test_read_and_label_routes_hold_to_the_schema(case: Any, live: Live) -> None:
-    name = (case.path_parameters or {}).get("name")
-    if name is not None and _positive(case) and len(str(name)) % 2:
-        case.path_parameters["name"] = "credit"  # half the valid cases hit a real model
-    case.call_and_validate(
-        base_url=live.url,
-        headers={"Authorization": f"Bearer {live.admin}"},
-        # A schema cannot say "a cursor this API issued" or "as many labels as ids", so a
-        # schema-valid request may rightly get a 422; every other check stays on.
-        excluded_checks=[positive_data_acceptance],
+def test_read_and_label_routes_hold_to_the_schema(api_schema: Any, live: Live) -> None:
+    """Every read and label operation, fuzzed from its schema (schemathesis's strategies,
+    driven by hypothesis directly rather than through its pytest plugin)."""
+    operations = [
+        result.ok() for result in api_schema.include(tag=["read", "labels"]).get_all_operations()
+    ]
+    assert len(operations) >= 10
+    for operation in operations:
+        _fuzz(operation, live)
+
+
+def _fuzz(operation: Any, live: Live) -> None:
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=20,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
     )
+    def check(case: Any) -> None:
+        name = (case.path_parameters or {}).get("name")
+        if name is not None and _positive(case) and len(str(name)) % 2:
+            case.path_parameters["name"] = "credit"  # half the valid cases hit a real model
+        case.call_and_validate(
+            base_url=live.url,
+            headers={"Authorization": f"Bearer {live.admin}"},
+            # A schema cannot say "a cursor this API issued" or "as many labels as ids", so
+            # a schema-valid request may rightly get a 422; every other check stays on.
+            excluded_checks=[positive_data_acceptance],
+        )
+
+    check()
