@@ -180,6 +180,45 @@ def _advance(
     return change
 
 
+def raise_alert(
+    session: Session,
+    *,
+    model_id: int,
+    model: str,
+    rule: AlertRule,
+    group_key: str,
+    summary: str,
+    evidence: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Fire an alert that an action raised rather than a rule's evaluation (for example an
+    automatic rollback), in ``session``: its messages take the same outbox path, keys,
+    payload and silences as rule alerts. Returns the alert's id."""
+    row = AlertRow(
+        model_id=model_id,
+        rule=rule.name,
+        group_key=group_key,
+        state=FIRING,
+        severity=rule.severity,
+        pending_since=now,
+        fired_at=now,
+        last_true_at=now,
+        evaluations=1,
+        summary=summary,
+        evidence=evidence,
+        updated_at=now,
+        true_streak=1,
+        false_streak=0,
+        window_end=now,
+    )
+    session.add(row)
+    session.flush()
+    silenced = _silenced_rules(session, model_id, now)
+    muted = None in silenced or rule.name in silenced
+    _enqueue(session, rule, row, _Window(model_id, model, now, now, {}), muted)
+    return row.id
+
+
 def _latest_rows(session: Session, model_id: int, rule: str) -> dict[str, AlertRow]:
     query = (
         select(AlertRow)

@@ -26,23 +26,21 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.checks.gate_metrics import METRICS, GateMetric, default_metric
+from steward.monitor.alerts import raise_alert
 from steward.monitor.gate import as_class, as_number
 from steward.monitor.windowing import period_seconds, window_bounds
-from steward.plan.schema import MaintenancePlan
+from steward.plan.schema import AlertRule, Condition, MaintenancePlan
 from steward.registry.versions import AliasEvent, ModelRegistry, ModelVersion
 from steward.store import Store
 from steward.store.tables import (
-    AlertRow,
     AuditRow,
     LabelRow,
     ModelRow,
-    OutboxRow,
     PredictionRow,
-    SilenceRow,
     utcnow,
 )
 
@@ -345,66 +343,16 @@ def _raise_alert(
     evidence: dict[str, Any],
     now: datetime,
 ) -> int:
-    """A firing ``auto-rollback`` alert and one outbox message per route of the plan."""
-    row = AlertRow(
+    """A firing ``auto-rollback`` alert, sent to every route of the plan and the log."""
+    routes = sorted({r.name for r in plan.alerts.routes} | {"log"})
+    rule = AlertRule(name=RULE, when=Condition(), severity="critical", routes=routes)
+    return raise_alert(
+        session,
         model_id=model_id,
-        rule=RULE,
+        model=name,
+        rule=rule,
         group_key=f"v{evidence['from_version']}",
-        state="firing",
-        severity="critical",
-        pending_since=now,
-        fired_at=now,
-        last_true_at=now,
-        evaluations=1,
         summary=summary,
         evidence=evidence,
-        updated_at=now,
-        true_streak=1,
-        false_streak=0,
-        window_end=now,
+        now=now,
     )
-    session.add(row)
-    session.flush()
-    muted = _silenced(session, model_id, now)
-    for route in sorted({r.name for r in plan.alerts.routes} | {"log"}):
-        key = f"{row.id}:firing:{now.isoformat()}:{route}"
-        session.add(
-            OutboxRow(
-                key=key,
-                alert_id=row.id,
-                route=route,
-                payload=_payload(key, row, name),
-                state="silenced" if muted else "pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                last_error="silenced" if muted else None,
-            )
-        )
-    return row.id
-
-
-def _payload(key: str, row: AlertRow, name: str) -> dict[str, Any]:
-    return {
-        "id": key,
-        "status": "firing",
-        "model": name,
-        "rule": RULE,
-        "severity": row.severity,
-        "summary": row.summary,
-        "group": {"model": name},
-        "fired_at": row.fired_at.isoformat() if row.fired_at else None,
-        "resolved_at": None,
-        "evidence": row.evidence,
-        "alert_id": row.id,
-    }
-
-
-def _silenced(session: Session, model_id: int, now: datetime) -> bool:
-    query = select(SilenceRow.id).where(
-        or_(SilenceRow.model_id == model_id, SilenceRow.model_id.is_(None)),
-        or_(SilenceRow.rule == RULE, SilenceRow.rule.is_(None)),
-        SilenceRow.starts_at <= now,
-        SilenceRow.ends_at > now,
-    )
-    return session.scalar(query.limit(1)) is not None
