@@ -353,9 +353,5 @@ def sequential_look(n: int, min_samples: int, alpha: float) -> tuple[int, float]
     """
     if n < min_samples:
         return n, alpha
-    k = int(np.floor(np.log2(n / min_samples)))
-    while min_samples * 2 ** (k + 1) <= n:  # guard against rounding in log2
-        k += 1
-    while k > 0 and min_samples * 2**k > n:
-        k -= 1
+    k = (n // min_samples).bit_length() - 1  # the largest k with min_samples · 2**k ≤ n
     return min_samples * 2**k, alpha / 2 ** (k + 1)

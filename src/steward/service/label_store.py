@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, cast, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from steward._exceptions import Conflict, InputError
-from steward.monitor.windowing import EPOCH, period_seconds, window_bounds
+from steward.monitor.windowing import EPOCH, bucket_sql, period_seconds, window_bounds
 from steward.service.queries import model_id
 from steward.store import Store
 from steward.store.tables import LabelRow, PredictionRow, utcnow
@@ -124,7 +124,8 @@ def coverage(
     since = max(EPOCH, end - timedelta(seconds=min(length * windows, 10**10)))
     with store.session() as session:
         model = model_id(session, name)
-        bucket = _bucket(session, length)
+        dialect = session.get_bind().dialect.name
+        bucket = bucket_sql(PredictionRow.created_at, period, dialect).label("bucket")
         query = (
             select(bucket, func.count(PredictionRow.id), func.count(LabelRow.id))
             .outerjoin(
@@ -142,16 +143,6 @@ def coverage(
         )
         counts = session.execute(query).all()
     return [_coverage_row(int(b), length, n, k) for b, n, k in counts]
-
-
-def _bucket(session: Session, length: int) -> Any:
-    """SQL for the index of the window holding ``created_at`` (windows aligned to EPOCH)."""
-    column = PredictionRow.created_at
-    if session.get_bind().dialect.name == "sqlite":
-        seconds = cast(func.strftime("%s", column), Integer)
-    else:
-        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
-    return ((seconds - int(EPOCH.timestamp())) // length).label("bucket")
 
 
 def _coverage_row(bucket: int, length: int, predictions: int, labelled: int) -> dict[str, Any]:
