@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from steward.checks.paired import GateDecision, decide, sequential_look
 from steward.plan.schema import MaintenancePlan
@@ -181,28 +181,14 @@ def _kept(decision: GateDecision, note: str) -> GateDecision:
 
 def shadow_pairs(store: Store, champion: ModelVersion, challenger: ModelVersion) -> Paired:
     """Labelled rows both answered: the champion serving, the challenger in shadow."""
-    served, shadow = aliased(PredictionRow), aliased(PredictionRow)
-    query = (
-        select(LabelRow.label, served.output, shadow.output, served.scores, shadow.scores)
-        .join(
-            shadow,
-            (shadow.request_id == served.request_id) & (shadow.row_index == served.row_index),
-        )
-        .join(LabelRow, (LabelRow.model_id == served.model_id) & (LabelRow.row_id == served.row_id))
-        .where(
-            served.version_id == champion.id,
-            served.role == "champion",
-            served.error.is_(None),
-            shadow.version_id == challenger.id,
-            shadow.role == "shadow",
-            shadow.error.is_(None),
-        )
-        .order_by(served.created_at.desc(), served.id.desc())
-        .limit(MAX_ROWS)
-    )
+    from steward.monitor.shadow import paired_rows
+
     with store.session() as session:
-        rows = [r for r in session.execute(query) if _complete(r[0], r[1], r[2])]
-    return _columns(rows)
+        found = paired_rows(
+            session, challenger.id, champion_id=champion.id, labelled=True, newest=MAX_ROWS
+        )
+    rows = [(y, c, s, c_scores, s_scores) for c, s, y, c_scores, s_scores in found]
+    return _columns([r for r in rows if _complete(r[0], r[1], r[2])])
 
 
 def backtest_pairs(

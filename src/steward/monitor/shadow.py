@@ -73,7 +73,7 @@ def _compare(
     session: Session, model_id: int, version: VersionRow, since: datetime | None, current: bool
 ) -> dict[str, Any]:
     totals = _shadow_totals(session, model_id, version.id, since)
-    pairs = _pairs(session, model_id, version.id, since)
+    pairs = [row[:3] for row in paired_rows(session, version.id, since=since)]
     classifier = version.task == "classification" or bool(version.classes)
     entry: dict[str, Any] = {
         "version": version.version,
@@ -106,32 +106,45 @@ def _shadow_totals(
     return int(total), int(errors)
 
 
-def _pairs(
-    session: Session, model_id: int, version_id: int, since: datetime | None
-) -> list[tuple[Any, Any, Any]]:
-    """(champion output, challenger output, label or None) for every paired row."""
+def paired_rows(
+    session: Session,
+    challenger_id: int,
+    *,
+    champion_id: int | None = None,
+    labelled: bool = False,
+    since: datetime | None = None,
+    newest: int | None = None,
+) -> list[tuple[Any, Any, Any, Any, Any]]:
+    """``(champion output, challenger output, label or None, champion scores, challenger
+    scores)`` for every row the champion served (without error) and the challenger answered
+    in shadow (without error), newest first; ``labelled`` keeps only rows with a label,
+    ``champion_id`` only one champion version, ``newest`` at most that many rows. The shadow
+    comparison describes these rows; the promotion gate tests them."""
     champion, shadow = aliased(PredictionRow), aliased(PredictionRow)
+    label = and_(LabelRow.model_id == champion.model_id, LabelRow.row_id == champion.row_id)
     query = (
-        select(champion.output, shadow.output, LabelRow.label)
+        select(champion.output, shadow.output, LabelRow.label, champion.scores, shadow.scores)
         .join(
             shadow,
             and_(
                 shadow.request_id == champion.request_id,
                 shadow.row_index == champion.row_index,
-                shadow.version_id == version_id,
-                shadow.role == "shadow",
-                shadow.error.is_(None),
             ),
         )
-        .outerjoin(
-            LabelRow, and_(LabelRow.model_id == model_id, LabelRow.row_id == champion.row_id)
-        )
         .where(
-            champion.model_id == model_id,
+            shadow.version_id == challenger_id,
+            shadow.role == "shadow",
+            shadow.error.is_(None),
             champion.role == "champion",
             champion.error.is_(None),
         )
+        .order_by(champion.created_at.desc(), champion.id.desc())
     )
+    query = query.join(LabelRow, label) if labelled else query.outerjoin(LabelRow, label)
+    if champion_id is not None:
+        query = query.where(champion.version_id == champion_id)
+    if newest is not None:
+        query = query.limit(newest)
     return [tuple(row) for row in session.execute(_since(query, champion.created_at, since))]
 
 
@@ -139,12 +152,10 @@ def _pairs(
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Labels compare as text (``1`` and ``"1"`` are one label; ``true`` and ``True`` too)."""
-    return a == b or _text(a) == _text(b)
+    """Labels compare as the gate compares them (:func:`steward.monitor.gate.as_class`)."""
+    from steward.monitor.gate import as_class
 
-
-def _text(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return as_class(a) == as_class(b)
 
 
 def _agreement_classes(pairs: list[Pair]) -> float | None:
